@@ -1,0 +1,151 @@
+"""Keras callbacks that watch a GAN train: budget, log, progress, samples, checkpoints."""
+
+import csv
+import math
+import os
+import sys
+import time
+
+import keras
+import numpy as np
+
+from gan_tutorial.plots import save_grid
+
+LOG_COLUMNS = ["step", "epoch", "seconds", "d_loss", "g_loss", "d_real", "d_fake"]
+
+
+class TrainingDivergedError(FloatingPointError):
+    """A loss became NaN or infinite."""
+
+
+class TimeBudget(keras.callbacks.Callback):
+    """Count training seconds (across resumes) and stop once ``max_seconds`` is spent."""
+
+    def __init__(self, max_seconds=None, seconds_before=0.0):
+        super().__init__()
+        self.max_seconds = max_seconds
+        self.seconds_before = seconds_before
+        self._started = None
+
+    def on_train_begin(self, logs=None):
+        self._started = time.perf_counter()
+
+    def seconds(self):
+        """Training seconds so far, this session and earlier ones."""
+        return self.seconds_before + (time.perf_counter() - self._started if self._started else 0.0)
+
+    def exhausted(self):
+        return self.max_seconds is not None and self.seconds() >= self.max_seconds
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.exhausted():
+            self.model.stop_training = True
+
+
+class StepLog(keras.callbacks.Callback):
+    """Append one CSV row per step (LOG_COLUMNS); stop with a clear error on NaN or inf."""
+
+    def __init__(self, path, first_step, clock):
+        super().__init__()
+        self.path, self.step, self.clock = path, first_step, clock
+        self.epoch = 0
+
+    def on_train_begin(self, logs=None):
+        # Rows after the restored checkpoint belong to work that was lost: drop them.
+        rows = []
+        if os.path.exists(self.path):
+            with open(self.path, newline="") as f:
+                rows = [r for r in csv.DictReader(f) if int(r["step"]) <= self.step]
+        self._file = open(self.path, "w", newline="", buffering=1)  # line-buffered: Ctrl-C loses no row
+        self._writer = csv.DictWriter(self._file, LOG_COLUMNS)
+        self._writer.writeheader()
+        self._writer.writerows(rows)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch + 1
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.step += 1
+        values = {key: float(logs[key]) for key in LOG_COLUMNS[3:]}
+        for key, value in values.items():
+            if not math.isfinite(value):
+                raise TrainingDivergedError(
+                    f"{key} became {value} at step {self.step}: training diverged. Lower the learning "
+                    "rates or add label smoothing; the last checkpoint holds the model before this epoch."
+                )
+        self._writer.writerow({"step": self.step, "epoch": self.epoch, "seconds": round(self.clock.seconds(), 3),
+                               **{k: round(v, 6) for k, v in values.items()}})
+
+    def on_train_end(self, logs=None):
+        self.close()
+
+    def close(self):
+        if getattr(self, "_file", None) and not self._file.closed:
+            self._file.close()
+
+
+class ProgressBar(keras.callbacks.Callback):
+    """A progress bar per epoch (epoch-average losses, D(x), D(G(z))), then images per second."""
+
+    NAMES = {"d_loss": "d_loss", "g_loss": "g_loss", "d_real": "D(x)", "d_fake": "D(G(z))"}
+
+    def __init__(self, steps_per_epoch, batch_size, clock, epochs=None):
+        super().__init__()
+        self.steps_per_epoch, self.batch_size, self.clock, self.epochs = steps_per_epoch, batch_size, clock, epochs
+        interactive = sys.stdout.isatty() or "ipykernel" in sys.modules
+        self.verbose = 1 if interactive else 2
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if self.epochs:
+            print(f"Epoch {epoch + 1}/{self.epochs}", flush=True)
+        else:
+            print(f"Epoch {epoch + 1} ({self.clock.seconds():.0f} of {self.clock.max_seconds:.0f} s used)", flush=True)
+        self.bar = keras.utils.Progbar(self.steps_per_epoch, verbose=self.verbose)
+        self._seen, self._started = 0, time.perf_counter()
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._seen += 1
+        values = [(name, float(logs[key])) for key, name in self.NAMES.items()]
+        self.bar.update(self._seen, values, finalize=False)
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.bar.update(self._seen, finalize=True)
+        seconds = time.perf_counter() - self._started
+        speed = self._seen * self.batch_size / seconds
+        print(f"  {speed:.0f} images/s; {self.clock.seconds():.0f} s of training so far", flush=True)
+
+
+class SampleGrid(keras.callbacks.Callback):
+    """Save a grid of images from the same fixed noise after every epoch (and one before training)."""
+
+    def __init__(self, fixed_noise, folder):
+        super().__init__()
+        self.fixed_noise, self.folder = fixed_noise, folder
+
+    def save(self, epoch):
+        images = self.model.generator(self.fixed_noise, training=False).numpy()
+        save_grid(images, os.path.join(self.folder, f"epoch_{epoch:04d}.png"))
+
+    def on_train_begin(self, logs=None):
+        os.makedirs(self.folder, exist_ok=True)
+        if not os.path.exists(os.path.join(self.folder, "epoch_0000.png")):
+            self.save(0)
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.save(epoch + 1)
+
+
+class EpochCheckpoint(keras.callbacks.Callback):
+    """Save the full training state (``TrainingState``) after every epoch."""
+
+    def __init__(self, state, clock):
+        super().__init__()
+        self.state, self.clock = state, clock
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.state.save(epoch + 1, self.clock.seconds())
+
+
+def fixed_noise(n, latent_dim, seed):
+    """The same noise (n, latent_dim) for a given seed, used for every sample grid of a run."""
+    return np.random.default_rng(seed).standard_normal((n, latent_dim)).astype("float32")

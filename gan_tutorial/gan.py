@@ -1,0 +1,95 @@
+"""The GAN as a ``keras.Model`` whose ``train_step`` trains both networks on one batch."""
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from gan_tutorial.losses import discriminator_loss, generator_loss
+from gan_tutorial.models import build_discriminator, build_generator
+
+COMPILE_MODES = ("eager", "graph", "xla")
+
+
+class GAN(keras.Model):
+    """A generator and a discriminator trained against each other with ``fit``.
+
+    ``fit`` takes batches of real images (N, H, W, C) in [-1, 1]. Each step logs
+    the step's ``d_loss``, ``g_loss``, ``d_real`` = mean D(x) and ``d_fake`` =
+    mean D(G(z)), both probabilities in (0, 1).
+    """
+
+    def __init__(self, generator, discriminator, latent_dim, label_smoothing=0.0, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.generator = generator
+        self.discriminator = discriminator
+        self.latent_dim = latent_dim
+        self.label_smoothing = label_smoothing
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def compile(self, d_optimizer, g_optimizer, **kwargs):
+        super().compile(**kwargs)
+        self.d_optimizer = d_optimizer
+        self.g_optimizer = g_optimizer
+        d_optimizer.build(self.discriminator.trainable_variables)
+        g_optimizer.build(self.generator.trainable_variables)
+
+    def call(self, noise, training=False):
+        """Noise (N, latent_dim) -> images (N, H, W, C) in [-1, 1]."""
+        return self.generator(noise, training=training)
+
+    def sample_noise(self, batch_size):
+        """Standard normal noise (batch_size, latent_dim), drawn from the model's seed."""
+        return keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
+
+    def train_step(self, real_images):
+        # The noise batch follows the real batch, so a partial last batch would work too.
+        noise = self.sample_noise(tf.shape(real_images)[0])
+        with tf.GradientTape() as d_tape, tf.GradientTape() as g_tape:
+            fake_images = self.generator(noise, training=True)
+            real_logits = self.discriminator(real_images, training=True)
+            fake_logits = self.discriminator(fake_images, training=True)
+            d_loss = discriminator_loss(real_logits, fake_logits, self.label_smoothing)
+            g_loss = generator_loss(fake_logits)
+            scaled_d_loss = self.d_optimizer.scale_loss(d_loss)  # no-op unless mixed precision
+            scaled_g_loss = self.g_optimizer.scale_loss(g_loss)
+        d_vars = self.discriminator.trainable_variables
+        g_vars = self.generator.trainable_variables
+        self.d_optimizer.apply(d_tape.gradient(scaled_d_loss, d_vars), d_vars)
+        self.g_optimizer.apply(g_tape.gradient(scaled_g_loss, g_vars), g_vars)
+        return {
+            "d_loss": d_loss,
+            "g_loss": g_loss,
+            "d_real": keras.ops.mean(keras.ops.sigmoid(real_logits)),
+            "d_fake": keras.ops.mean(keras.ops.sigmoid(fake_logits)),
+        }
+
+
+def build_gan(config):
+    """A new, uncompiled GAN with the networks of ``config`` (a TrainConfig)."""
+    policy = keras.mixed_precision.global_policy()
+    if config.mixed_precision:
+        keras.mixed_precision.set_global_policy("mixed_float16")
+    try:
+        generator = build_generator(config.latent_dim, config.image_shape, config.width)
+        discriminator = build_discriminator(config.image_shape, config.width)
+    finally:
+        keras.mixed_precision.set_global_policy(policy)
+    return GAN(generator, discriminator, config.latent_dim, config.label_smoothing, seed=config.seed)
+
+
+def compile_gan(gan, config, mode):
+    """Compile with Adam for both networks; ``mode`` is 'eager', 'graph' (tf.function) or 'xla'."""
+    def adam(learning_rate):
+        optimizer = keras.optimizers.Adam(learning_rate, beta_1=config.beta_1)
+        return keras.optimizers.LossScaleOptimizer(optimizer) if config.mixed_precision else optimizer
+
+    gan.compile(adam(config.d_learning_rate), adam(config.g_learning_rate),
+                run_eagerly=mode == "eager", jit_compile=mode == "xla")
+    return gan
+
+
+def generate(generator, n, seed=0, batch_size=500):
+    """``n`` images (n, H, W, C) in [-1, 1] from seeded standard normal noise (inference mode)."""
+    latent_dim = generator.input_shape[-1]
+    noise = np.random.default_rng(seed).standard_normal((n, latent_dim)).astype("float32")
+    return generator.predict(noise, batch_size=batch_size, verbose=0)

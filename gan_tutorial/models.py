@@ -1,0 +1,99 @@
+"""DCGAN generator and discriminator as ``keras.Sequential`` models, for any square image size.
+
+The generator maps noise (N, latent_dim) to images (N, H, W, C) in [-1, 1] (tanh);
+the discriminator maps images to one logit per image (N, 1), unbounded: apply a
+sigmoid to read it as the probability that the image is real.
+
+Both are built from repeated blocks. The spatial size doubles (generator) or halves
+(discriminator) once per block, so only the number of blocks depends on the image size:
+28 = 7 * 2**2 (two blocks), 32 = 4 * 2**3 (three), 64 = 4 * 2**4 (four).
+"""
+
+import keras
+from keras import layers
+
+LATENT_DIM = 64
+WIDTH = 64
+
+
+def upsampling_plan(image_size):
+    """Return ``(start_size, n_blocks)`` with ``start_size * 2**n_blocks == image_size``.
+
+    Halves the size while it stays even and at least 4 after halving: 28 -> (7, 2),
+    32 -> (4, 3), 64 -> (4, 4).
+    """
+    start, n_blocks = image_size, 0
+    while start % 2 == 0 and start // 2 >= 4:
+        start, n_blocks = start // 2, n_blocks + 1
+    if n_blocks == 0:
+        raise ValueError(f"Image size {image_size} cannot be reached by doubling from >= 4; use e.g. 28, 32 or 64.")
+    return start, n_blocks
+
+
+def check_image_shape(image_shape):
+    """Validate ``(H, W, C)`` with H == W and C in {1, 3}; return it as a tuple of ints."""
+    if len(image_shape) != 3 or image_shape[0] != image_shape[1] or image_shape[2] not in (1, 3):
+        raise ValueError(f"image_shape must be (H, H, 1) or (H, H, 3), got {tuple(image_shape)}.")
+    return tuple(int(d) for d in image_shape)
+
+
+def generator_block(filters):
+    """Double height and width: Conv2DTranspose(stride 2) -> BatchNorm -> LeakyReLU."""
+    return [
+        layers.Conv2DTranspose(filters, kernel_size=4, strides=2, padding="same", use_bias=False),
+        layers.BatchNormalization(),
+        layers.LeakyReLU(0.2),
+    ]
+
+
+def build_generator(latent_dim=LATENT_DIM, image_shape=(28, 28, 1), width=WIDTH):
+    """Noise (N, latent_dim) -> images (N, H, W, C) in [-1, 1].
+
+    Dense -> BatchNorm -> LeakyReLU -> Reshape to (start, start, filters), then
+    generator blocks that halve the filters while doubling the size, then a last
+    Conv2DTranspose to C channels with tanh.
+    """
+    size, channels = check_image_shape(image_shape)[0], image_shape[2]
+    start, n_blocks = upsampling_plan(size)
+    filters = width * 2 ** (n_blocks - 1)
+    model = keras.Sequential(name="generator")
+    model.add(keras.Input(shape=(latent_dim,)))
+    model.add(layers.Dense(start * start * filters, use_bias=False))
+    model.add(layers.BatchNormalization())
+    model.add(layers.LeakyReLU(0.2))
+    model.add(layers.Reshape((start, start, filters)))
+    for block in range(n_blocks - 1):
+        for layer in generator_block(filters // 2 ** (block + 1)):
+            model.add(layer)
+    model.add(layers.Conv2DTranspose(channels, kernel_size=4, strides=2, padding="same"))
+    model.add(layers.Activation("tanh", dtype="float32"))
+    assert model.output_shape == (None, *image_shape), model.output_shape
+    return model
+
+
+def discriminator_block(filters, dropout=0.3):
+    """Halve height and width: Conv2D(stride 2) -> LeakyReLU -> Dropout."""
+    return [
+        layers.Conv2D(filters, kernel_size=4, strides=2, padding="same"),
+        layers.LeakyReLU(0.2),
+        layers.Dropout(dropout),
+    ]
+
+
+def build_discriminator(image_shape=(28, 28, 1), width=WIDTH, dropout=0.3):
+    """Images (N, H, W, C) in [-1, 1] -> one real/fake logit per image, (N, 1).
+
+    Discriminator blocks double the filters while halving the size, down to the
+    generator's start size; then Flatten -> Dense(1).
+    """
+    size = check_image_shape(image_shape)[0]
+    _, n_blocks = upsampling_plan(size)
+    model = keras.Sequential(name="discriminator")
+    model.add(keras.Input(shape=image_shape))
+    for block in range(n_blocks):
+        for layer in discriminator_block(width * 2**block, dropout):
+            model.add(layer)
+    model.add(layers.Flatten())
+    model.add(layers.Dense(1, dtype="float32"))
+    assert model.output_shape == (None, 1), model.output_shape
+    return model

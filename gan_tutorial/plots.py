@@ -1,0 +1,115 @@
+"""Pictures: image grids, the progress GIF, and curves of the training log.
+
+Images are float arrays (N, H, W, C) in [-1, 1] unless a function says uint8.
+"""
+
+import csv
+import math
+
+import imageio.v2 as imageio
+import matplotlib.pyplot as plt
+import numpy as np
+
+from gan_tutorial.data import to_uint8
+
+
+def grid(images, cols=None, pad=2):
+    """Tile images (N, H, W, C) in [-1, 1] into one uint8 picture (rows*H+pads, cols*W+pads, C)."""
+    images = to_uint8(images)
+    n, h, w, c = images.shape
+    cols = cols or math.ceil(math.sqrt(n))
+    rows = math.ceil(n / cols)
+    canvas = np.full((rows * (h + pad) + pad, cols * (w + pad) + pad, c), 255, dtype="uint8")
+    for i, image in enumerate(images):
+        top, left = pad + (i // cols) * (h + pad), pad + (i % cols) * (w + pad)
+        canvas[top : top + h, left : left + w] = image
+    return canvas
+
+
+def save_grid(images, path, cols=None, scale=2):
+    """Write a grid of images in [-1, 1] as a PNG, each pixel repeated ``scale`` times."""
+    picture = grid(images, cols).repeat(scale, axis=0).repeat(scale, axis=1)
+    imageio.imwrite(path, picture[..., 0] if picture.shape[-1] == 1 else picture)
+
+
+def save_gif(frame_paths, gif_path, seconds_per_frame=0.5, hold_last=4):
+    """Join PNG frames into a looping GIF; the last frame is shown ``hold_last`` times longer."""
+    frames = [imageio.imread(p) for p in frame_paths]
+    durations = [seconds_per_frame] * len(frames)
+    durations[-1] *= hold_last
+    imageio.mimsave(gif_path, frames, duration=[1000 * d for d in durations], loop=0)
+
+
+def show_images(images, cols=None, title=None, size=4):
+    """Show images in [-1, 1] as one grid in a matplotlib figure; return the figure."""
+    picture = grid(images, cols)
+    fig, ax = plt.subplots(figsize=(size, size * picture.shape[0] / picture.shape[1]))
+    ax.imshow(picture[..., 0] if picture.shape[-1] == 1 else picture, cmap="gray", vmin=0, vmax=255)
+    ax.set_axis_off()
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def show_files(paths, titles, size=3):
+    """Show PNG files side by side with a title under each; return the figure."""
+    fig, axes = plt.subplots(1, len(paths), figsize=(size * len(paths), size), squeeze=False)
+    for ax, path, title in zip(axes[0], paths, titles):
+        picture = imageio.imread(path)
+        ax.imshow(picture, cmap="gray" if picture.ndim == 2 else None)
+        ax.set_title(title)
+        ax.set_axis_off()
+    fig.tight_layout()
+    return fig
+
+
+def read_log(csv_path):
+    """The training log as a dict of float arrays: step, epoch, d_loss, g_loss, d_real, d_fake, seconds."""
+    with open(csv_path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    return {key: np.array([float(r[key]) for r in rows]) for key in rows[0]} if rows else {}
+
+
+def smooth(values, window):
+    """Moving average over the last ``window`` steps (fewer at the start); same length as ``values``."""
+    values = np.asarray(values, dtype="float64")
+    cumulative = np.concatenate([[0.0], np.cumsum(values)])
+    end = np.arange(1, len(values) + 1)
+    start = np.maximum(end - max(1, window), 0)
+    return (cumulative[end] - cumulative[start]) / (end - start)
+
+
+def plot_curves(log, keys, labels, ylabel, title, reference=None):
+    """One figure of the given log columns against step (light raw, dark smoothed)."""
+    fig, ax = plt.subplots(figsize=(7, 3.5))
+    window = max(1, len(log["step"]) // 50)
+    for key, label in zip(keys, labels):
+        line = ax.plot(log["step"], log[key], alpha=0.25, linewidth=0.8)[0]
+        ax.plot(log["step"], smooth(log[key], window), color=line.get_color(), label=label)
+    if reference is not None:
+        ax.axhline(reference[0], color="gray", linestyle="--", linewidth=1, label=reference[1])
+    ax.set_xlabel("training step")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def plot_losses(log):
+    """Discriminator and generator loss per step."""
+    return plot_curves(log, ["d_loss", "g_loss"], ["discriminator loss", "generator loss"], "loss",
+                       "Losses", reference=(2 * math.log(2), "D loss at chance (2 ln 2)"))
+
+
+def plot_discriminator_outputs(log):
+    """Mean D(x) on real and D(G(z)) on generated images per step; 0.5 means D cannot tell."""
+    return plot_curves(log, ["d_real", "d_fake"], ["D(x), real images", "D(G(z)), generated images"],
+                       "mean probability 'real'", "What the discriminator believes", reference=(0.5, "chance"))
+
+
+def save_figure(fig, path):
+    """Save a matplotlib figure as PNG and close it."""
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+

@@ -1,0 +1,216 @@
+"""Training a GAN end to end: configuration, checkpoints that resume, and the training run.
+
+A run directory holds everything a run makes::
+
+    config.json            the TrainConfig (a second run with the same folder resumes)
+    checkpoints/           full state after every epoch and on Ctrl-C
+    fixed_noise.npy        the noise behind every sample grid
+    samples/epoch_NNNN.png one grid per epoch (epoch_0000 is before training)
+    progress.gif           the grids as an animation
+    log.csv                per step: d_loss, g_loss, D(x), D(G(z)), seconds
+    losses.png, discriminator.png   the log as curves
+    generator.keras        the final generator, loadable with keras.models.load_model
+"""
+
+import dataclasses
+import glob
+import json
+import os
+
+import numpy as np
+import tensorflow as tf
+
+from gan_tutorial import benchmark, callbacks, data, plots
+from gan_tutorial.gan import COMPILE_MODES, GAN, build_gan, compile_gan
+from gan_tutorial.models import LATENT_DIM, WIDTH, build_generator
+from gan_tutorial.runtime import describe_device, set_seed
+
+DEFAULT_MAX_SECONDS = 300
+ARCHITECTURE_FIELDS = ("dataset", "latent_dim", "width", "image_shape")
+
+
+@dataclasses.dataclass
+class TrainConfig:
+    """Everything that defines a training run. ``epochs`` and ``max_seconds`` count the whole run."""
+
+    dataset: str = "mnist"
+    image_shape: tuple = (28, 28, 1)
+    epochs: int | None = None
+    max_seconds: float | None = None
+    batch_size: int = 128
+    latent_dim: int = LATENT_DIM
+    width: int = WIDTH
+    d_learning_rate: float = 2e-4
+    g_learning_rate: float = 2e-4
+    beta_1: float = 0.5
+    label_smoothing: float = 0.0
+    seed: int = 0
+    limit: int | None = None
+    compile_mode: str = "auto"
+    mixed_precision: bool = False
+    n_samples: int = 64
+
+    def __post_init__(self):
+        self.image_shape = tuple(self.image_shape)
+        if self.epochs is None and self.max_seconds is None:
+            self.max_seconds = DEFAULT_MAX_SECONDS
+        if self.compile_mode not in ("auto", *COMPILE_MODES):
+            raise ValueError(f"compile_mode must be 'auto' or one of {COMPILE_MODES}.")
+
+    @classmethod
+    def for_dataset(cls, dataset, **overrides):
+        """A config with the image shape of a built-in dataset."""
+        if dataset not in data.IMAGE_SHAPES:
+            raise ValueError(f"Unknown dataset {dataset!r}; choose one of {sorted(data.IMAGE_SHAPES)}.")
+        return cls(dataset=dataset, image_shape=data.IMAGE_SHAPES[dataset], **overrides)
+
+
+class TrainingState:
+    """Networks, optimizers, noise seed, completed epochs and training seconds, in one checkpoint."""
+
+    def __init__(self, gan, folder):
+        self.epoch = tf.Variable(0, dtype=tf.int64)
+        self.seconds = tf.Variable(0.0, dtype=tf.float64)
+        checkpoint = tf.train.Checkpoint(
+            generator=gan.generator, discriminator=gan.discriminator,
+            d_optimizer=gan.d_optimizer, g_optimizer=gan.g_optimizer,
+            noise_seed=gan.seed_generator.state, epoch=self.epoch, seconds=self.seconds,
+        )
+        self.manager = tf.train.CheckpointManager(checkpoint, folder, max_to_keep=2)
+        self.gan = gan
+
+    def restore(self):
+        """Load the latest checkpoint if there is one; return True if so."""
+        if self.manager.latest_checkpoint:
+            self.manager.checkpoint.restore(self.manager.latest_checkpoint).assert_existing_objects_matched()
+            return True
+        return False
+
+    def save(self, epoch, seconds):
+        self.epoch.assign(epoch)
+        self.seconds.assign(seconds)
+        self.manager.save(checkpoint_number=int(self.gan.g_optimizer.iterations))
+
+    @property
+    def step(self):
+        return int(self.gan.g_optimizer.iterations)
+
+
+@dataclasses.dataclass
+class TrainResult:
+    gan: GAN
+    run_dir: str
+    step: int
+    epoch: int
+    seconds: float
+    interrupted: bool
+
+
+def _write_config(config, run_dir):
+    """Save config.json, or check that an existing run was made with the same architecture."""
+    path = os.path.join(run_dir, "config.json")
+    if os.path.exists(path):
+        with open(path) as f:
+            saved = json.load(f)
+        for field in ARCHITECTURE_FIELDS:
+            if tuple(np.atleast_1d(saved[field])) != tuple(np.atleast_1d(getattr(config, field))):
+                raise ValueError(f"{run_dir} holds a run with {field}={saved[field]!r}, not "
+                                 f"{getattr(config, field)!r}; choose another --out folder to start afresh.")
+    with open(path, "w") as f:
+        json.dump(dataclasses.asdict(config), f, indent=2)
+
+
+def load_config(run_dir):
+    """The TrainConfig saved in a run directory."""
+    with open(os.path.join(run_dir, "config.json")) as f:
+        return TrainConfig(**json.load(f))
+
+
+def restore_generator(run_dir):
+    """The generator of the latest checkpoint in ``run_dir`` (noise (N, latent_dim) -> images in [-1, 1])."""
+    config = load_config(run_dir)
+    generator = build_generator(config.latent_dim, config.image_shape, config.width)
+    path = tf.train.latest_checkpoint(os.path.join(run_dir, "checkpoints"))
+    if path is None:
+        raise FileNotFoundError(f"No checkpoint in {run_dir}/checkpoints: train first.")
+    tf.train.Checkpoint(generator=generator).restore(path).expect_partial()
+    return generator
+
+
+def _finished(config, state):
+    if config.epochs is not None and int(state.epoch) >= config.epochs:
+        return True
+    return config.max_seconds is not None and float(state.seconds) >= config.max_seconds
+
+
+def write_outputs(run_dir):
+    """Make progress.gif, losses.png and discriminator.png from what the run wrote so far."""
+    frames = sorted(glob.glob(os.path.join(run_dir, "samples", "epoch_*.png")))
+    if frames:
+        plots.save_gif(frames, os.path.join(run_dir, "progress.gif"))
+    log = plots.read_log(os.path.join(run_dir, "log.csv"))
+    if log:
+        plots.save_figure(plots.plot_losses(log), os.path.join(run_dir, "losses.png"))
+        plots.save_figure(plots.plot_discriminator_outputs(log), os.path.join(run_dir, "discriminator.png"))
+
+
+def train(config, run_dir, images=None, data_dir=None, verbose=True, extra_callbacks=()):
+    """Train (or resume) a GAN in ``run_dir``; return a TrainResult.
+
+    ``images``: float32 (N, H, W, C) in [-1, 1]; by default the training split of
+    ``config.dataset`` (first ``config.limit`` images). Ctrl-C saves a checkpoint and
+    returns with ``interrupted=True``; calling ``train`` again resumes.
+    """
+    os.makedirs(run_dir, exist_ok=True)
+    _write_config(config, run_dir)
+    set_seed(config.seed)
+    if images is None:
+        images, _ = data.load_images(config.dataset, "train", data_dir, config.limit)
+    if tuple(images.shape[1:]) != config.image_shape:
+        raise ValueError(f"Images have shape {images.shape[1:]}, the config says {config.image_shape}.")
+    gan = build_gan(config)
+    mode = config.compile_mode
+    if mode == "auto":
+        mode = benchmark.fastest_mode(config, images)
+    compile_gan(gan, config, mode)
+    state = TrainingState(gan, os.path.join(run_dir, "checkpoints"))
+    resumed = state.restore()
+    if verbose:
+        where = f"resuming at epoch {int(state.epoch)}, step {state.step}" if resumed else "starting"
+        print(f"{describe_device()}; step compiled as {mode!r}; {where}.")
+    if _finished(config, state):
+        if verbose:
+            print("This run is already complete; raise --epochs or --max-seconds to train further.")
+        return TrainResult(gan, run_dir, state.step, int(state.epoch), float(state.seconds), False)
+
+    # One iterator for the whole run: without repeat(), fit() makes a new iterator every
+    # epoch, and with 60000 images in the pipeline that stalled the first step for up to 20 s.
+    dataset = data.make_dataset(images, config.batch_size, seed=config.seed).repeat()
+    steps_per_epoch = len(images) // config.batch_size
+    noise_path = os.path.join(run_dir, "fixed_noise.npy")
+    if not os.path.exists(noise_path):
+        np.save(noise_path, callbacks.fixed_noise(config.n_samples, config.latent_dim, config.seed))
+    clock = callbacks.TimeBudget(config.max_seconds, float(state.seconds))
+    step_log = callbacks.StepLog(os.path.join(run_dir, "log.csv"), state.step, clock)
+    watchers = [
+        clock,
+        step_log,
+        callbacks.SampleGrid(np.load(noise_path), os.path.join(run_dir, "samples")),
+        callbacks.EpochCheckpoint(state, clock),
+        *extra_callbacks,
+    ]
+    if verbose:
+        watchers.append(callbacks.ProgressBar(steps_per_epoch, config.batch_size, clock, config.epochs))
+    interrupted = False
+    try:
+        gan.fit(dataset, epochs=config.epochs or 10**6, steps_per_epoch=steps_per_epoch, initial_epoch=int(state.epoch),
+                verbose=0, callbacks=watchers, shuffle=False)  # the dataset shuffles itself
+    except KeyboardInterrupt:
+        interrupted = True
+        state.save(int(state.epoch), clock.seconds())
+        print(f"\nInterrupted: saved step {state.step}. Run the same command again to resume.")
+    finally:
+        step_log.close()
+    write_outputs(run_dir)
+    gan.generator.save(os.path.join(run_dir, "generator.keras"))
+    return TrainResult(gan, run_dir, state.step, int(state.epoch), float(state.seconds), interrupted)

@@ -1,0 +1,71 @@
+import json
+import os
+
+import numpy as np
+import pytest
+
+from gan_tutorial import cli, data
+from gan_tutorial.runtime import cache_dir
+
+
+def run(capsys, *argv):
+    code = cli.main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.fixture(scope="module")
+def trained_run(tmp_path_factory):
+    run_dir = tmp_path_factory.mktemp("run")
+    code = cli.main(["train", "--dataset", "mnist", "--out", str(run_dir), "--epochs", "1", "--limit", "512",
+                     "--batch-size", "64", "--width", "16"])
+    assert code == 0
+    return run_dir
+
+
+def test_train_writes_the_run(trained_run):
+    assert {"progress.gif", "losses.png", "discriminator.png", "log.csv"} <= set(os.listdir(trained_run))
+
+
+def test_sample_writes_uint8_images(trained_run, tmp_path, capsys):
+    out = tmp_path / "samples.npz"
+    code, stdout, _ = run(capsys, "sample", str(trained_run), "--n", "10", "--out", str(out))
+    assert code == 0 and "10 images" in stdout
+    with np.load(out) as f:
+        assert f["images"].dtype == np.uint8 and f["images"].shape == (10, 28, 28, 1)
+
+
+def test_bench_reports_three_modes(capsys):
+    code, stdout, _ = run(capsys, "bench", "--width", "8", "--batch-size", "32", "--steps", "2")
+    report = json.loads(stdout)
+    assert code == 0 and set(report["results"]) == {"eager", "graph", "xla"}
+    assert all(r["images_per_second"] > 0 for r in report["results"].values())
+    assert report["fastest"] in report["results"]
+
+
+def test_evaluate_real_digits(mnist_classifier, tmp_path, capsys):
+    os.makedirs(cache_dir(), exist_ok=True)
+    mnist_classifier[0].save(os.path.join(cache_dir(), "classifier_mnist.keras"))
+    (x, _), _ = data.load_raw("mnist")
+    np.savez(tmp_path / "real.npz", images=x[:1000, :, :, None])
+    code, stdout, _ = run(capsys, "evaluate", str(tmp_path / "real.npz"), "--dataset", "mnist")
+    report = json.loads(stdout)
+    assert code == 0 and report["n"] == 1000 and report["classes_covered"] == 10
+    assert report["settings"]["features"] == "domain classifier"
+
+
+def test_evaluate_refuses_images_of_the_wrong_shape(tmp_path, capsys):
+    np.savez(tmp_path / "colour.npz", images=np.zeros((4, 32, 32, 3), "uint8"))
+    code, _, stderr = run(capsys, "evaluate", str(tmp_path / "colour.npz"), "--dataset", "mnist")
+    assert code == 2 and "(32, 32, 3)" in stderr and "(28, 28, 1)" in stderr
+
+
+def test_unknown_dataset_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["train", "--dataset", "celeba", "--out", "x"])
+    assert exit_info.value.code == 2 and "unknown dataset 'celeba'" in capsys.readouterr().err
+
+
+def test_missing_data_is_a_clear_error(tmp_path, capsys):
+    code, _, stderr = run(capsys, "train", "--out", str(tmp_path / "r"), "--data-dir", str(tmp_path), "--epochs", "1")
+    assert code == 2 and "mnist.npz does not exist" in stderr

@@ -1,0 +1,62 @@
+"""The code a notebook shows is the library's code: one source of truth.
+
+A code cell that starts with ``# From gan_tutorial/<module>.py`` may hold only
+definitions (and imports); each function or class in it must be character for
+character the one in that module. Edit the module, then paste the new version
+into the notebook (the failure shows the diff).
+"""
+
+import ast
+import difflib
+import importlib
+import inspect
+import json
+import pathlib
+import re
+
+import pytest
+
+NOTEBOOKS = pathlib.Path(__file__).resolve().parents[1] / "notebooks"
+MARKER = re.compile(r"^# From gan_tutorial/(\w+)\.py")
+SHOWN = {
+    "01_data": {"to_model_range", "make_dataset"},
+    "02_generator": {"generator_block", "build_generator"},
+    "03_discriminator": {"discriminator_block", "build_discriminator", "discriminator_loss", "generator_loss"},
+    "04_training_step": {"GAN"},
+}
+
+
+def synced_cells():
+    for path in sorted(NOTEBOOKS.glob("*.ipynb")):
+        cells = json.loads(path.read_text())["cells"]
+        for index, cell in enumerate(cells):
+            source = "".join(cell["source"])
+            match = MARKER.match(source)
+            if cell["cell_type"] == "code" and match:
+                yield pytest.param(path.stem, match.group(1), source, id=f"{path.stem}-cell{index}")
+
+
+def definitions(source):
+    tree = ast.parse(source)
+    for node in tree.body:
+        assert isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)), (
+            f"a synced cell may hold only definitions and imports, found: {ast.get_source_segment(source, node)}")
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            yield node.name, ast.get_source_segment(source, node)
+
+
+@pytest.mark.parametrize("notebook, module_name, source", list(synced_cells()))
+def test_notebook_code_is_the_library_code(notebook, module_name, source):
+    module = importlib.import_module(f"gan_tutorial.{module_name}")
+    for name, shown in definitions(source):
+        library = inspect.getsource(getattr(module, name)).rstrip("\n")
+        diff = "\n".join(difflib.unified_diff(library.splitlines(), shown.splitlines(),
+                                              f"gan_tutorial/{module_name}.py", f"{notebook}.ipynb", lineterm=""))
+        assert shown == library, f"{notebook} shows a different {name}:\n{diff}"
+
+
+@pytest.mark.parametrize("notebook, names", sorted(SHOWN.items()))
+def test_notebooks_show_their_key_code(notebook, names):
+    shown = {name for nb, _, source in (p.values for p in synced_cells()) if nb == notebook
+             for name, _ in definitions(source)}
+    assert names <= shown, f"{notebook} no longer shows {sorted(names - shown)}"

@@ -1,0 +1,94 @@
+import csv
+import dataclasses
+import os
+
+import keras
+import numpy as np
+import pytest
+
+from gan_tutorial import callbacks, training
+
+
+def read_steps(run_dir):
+    with open(os.path.join(run_dir, "log.csv"), newline="") as f:
+        return [int(row["step"]) for row in csv.DictReader(f)]
+
+
+def test_a_run_writes_samples_gif_plots_log_and_generator(tmp_path, small_config, mnist_small):
+    config = dataclasses.replace(small_config, epochs=2)
+    result = training.train(config, str(tmp_path), images=mnist_small[0][:512], verbose=False)
+    assert (result.step, result.epoch, result.interrupted) == (16, 2, False)
+    for name in ["progress.gif", "losses.png", "discriminator.png", "generator.keras", "config.json",
+                 "samples/epoch_0000.png", "samples/epoch_0001.png", "samples/epoch_0002.png"]:
+        assert (tmp_path / name).stat().st_size > 0, name
+    assert read_steps(tmp_path) == list(range(1, 17))
+    generator = keras.models.load_model(tmp_path / "generator.keras")
+    assert generator.output_shape == (None, 28, 28, 1)
+
+
+class InterruptAt(keras.callbacks.Callback):
+    def __init__(self, step):
+        super().__init__()
+        self.step, self.seen = step, 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.seen += 1
+        if self.seen == self.step:
+            raise KeyboardInterrupt
+
+
+def test_interrupted_run_resumes_from_the_saved_step(tmp_path, small_config, mnist_small):
+    images = mnist_small[0][:512]  # 8 steps per epoch
+    config = dataclasses.replace(small_config, epochs=3)
+    first = training.train(config, str(tmp_path), images=images, verbose=False, extra_callbacks=[InterruptAt(11)])
+    assert first.interrupted and first.step == 11 and first.epoch == 1
+    saved = [w.numpy().copy() for w in first.gan.generator.weights]
+
+    class CheckRestored(keras.callbacks.Callback):
+        def on_train_begin(inner, logs=None):
+            restored = [w.numpy() for w in inner.model.generator.weights]
+            assert all(np.array_equal(a, b) for a, b in zip(saved, restored))
+
+    second = training.train(config, str(tmp_path), images=images, verbose=False, extra_callbacks=[CheckRestored()])
+    assert not second.interrupted and second.epoch == 3
+    assert second.step == 11 + 2 * 8  # the interrupted epoch 2 runs again in full, then epoch 3
+    assert read_steps(tmp_path) == list(range(1, second.step + 1))
+
+
+def test_a_finished_run_is_not_trained_again(tmp_path, small_config, mnist_small):
+    images = mnist_small[0][:256]
+    training.train(small_config, str(tmp_path), images=images, verbose=False)
+    again = training.train(small_config, str(tmp_path), images=images, verbose=False)
+    assert again.step == 4 and read_steps(tmp_path) == [1, 2, 3, 4]
+
+
+def test_time_budget_stops_training(tmp_path, small_config, mnist_small):
+    config = dataclasses.replace(small_config, epochs=None, max_seconds=2.0)
+    result = training.train(config, str(tmp_path), images=mnist_small[0], verbose=False)
+    assert 2.0 <= result.seconds < 10.0 and result.step > 0
+
+
+def test_resuming_with_another_architecture_is_refused(tmp_path, small_config, mnist_small):
+    training.train(small_config, str(tmp_path), images=mnist_small[0][:256], verbose=False)
+    with pytest.raises(ValueError, match="width=16"):
+        training.train(dataclasses.replace(small_config, width=32), str(tmp_path), images=mnist_small[0][:256])
+
+
+def test_nan_loss_stops_with_advice(tmp_path):
+    log = callbacks.StepLog(str(tmp_path / "log.csv"), first_step=0, clock=callbacks.TimeBudget())
+    log.on_train_begin()
+    with pytest.raises(callbacks.TrainingDivergedError, match="d_loss became nan at step 1.*learning"):
+        log.on_train_batch_end(0, {"d_loss": float("nan"), "g_loss": 1.0, "d_real": 0.5, "d_fake": 0.5})
+    log.close()
+
+
+def test_wrong_image_shape_is_refused(tmp_path, small_config):
+    with pytest.raises(ValueError, match=r"\(32, 32, 3\).*\(28, 28, 1\)"):
+        training.train(small_config, str(tmp_path), images=np.zeros((256, 32, 32, 3), "float32"))
+
+
+def test_restore_generator_reads_the_latest_checkpoint(tmp_path, small_config, mnist_small):
+    result = training.train(small_config, str(tmp_path), images=mnist_small[0][:256], verbose=False)
+    restored = training.restore_generator(str(tmp_path))
+    noise = np.random.default_rng(0).standard_normal((4, small_config.latent_dim)).astype("float32")
+    assert np.allclose(restored(noise, training=False), result.gan.generator(noise, training=False), atol=1e-6)
