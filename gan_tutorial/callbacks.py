@@ -92,8 +92,9 @@ class ProgressBar(keras.callbacks.Callback):
     def __init__(self, steps_per_epoch, batch_size, clock, epochs=None):
         super().__init__()
         self.steps_per_epoch, self.batch_size, self.clock, self.epochs = steps_per_epoch, batch_size, clock, epochs
-        interactive = sys.stdout.isatty() or "ipykernel" in sys.modules
-        self.verbose = 1 if interactive else 2
+        # A live bar in a terminal; one line per epoch in notebooks and logs, whose
+        # stored outputs would otherwise keep every redraw.
+        self.verbose = 1 if sys.stdout.isatty() else 2
 
     def on_epoch_begin(self, epoch, logs=None):
         if self.epochs:

@@ -43,6 +43,7 @@ def build_parser():
     train.add_argument("--d-learning-rate", type=float, default=training.TrainConfig.d_learning_rate)
     train.add_argument("--g-learning-rate", type=float, default=training.TrainConfig.g_learning_rate)
     train.add_argument("--beta-1", type=float, default=training.TrainConfig.beta_1)
+    train.add_argument("--dropout", type=float, default=training.TrainConfig.dropout, help="discriminator dropout")
     train.add_argument("--label-smoothing", type=float, default=0.0)
     train.add_argument("--compile", dest="compile_mode", choices=("auto", *COMPILE_MODES), default="auto",
                        help="how the step runs; auto measures graph vs XLA once per machine")
@@ -73,7 +74,8 @@ def run_train(args):
         args.dataset, epochs=args.epochs, max_seconds=args.max_seconds, batch_size=args.batch_size,
         width=args.width, latent_dim=args.latent_dim, seed=args.seed, limit=args.limit,
         d_learning_rate=args.d_learning_rate, g_learning_rate=args.g_learning_rate, beta_1=args.beta_1,
-        label_smoothing=args.label_smoothing, compile_mode=args.compile_mode, mixed_precision=args.mixed_precision)
+        dropout=args.dropout, label_smoothing=args.label_smoothing, compile_mode=args.compile_mode,
+        mixed_precision=args.mixed_precision)
     result = training.train(config, args.out, data_dir=args.data_dir)
     print(f"Wrote {args.out}: samples/, progress.gif, losses.png, discriminator.png, log.csv, generator.keras "
           f"({result.step} steps, {result.epoch} epochs, {result.seconds:.0f} s of training).")

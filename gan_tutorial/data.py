@@ -97,7 +97,7 @@ def make_dataset(images, batch_size, seed=None, shuffle=True):
     The last partial batch is dropped (``drop_remainder=True``): every training
     batch has the same shape, so the compiled step never retraces and BatchNorm
     never sees a tiny batch. Because the order changes every epoch, a different
-    handful of images is left out each time (MNIST, batch 128: 96 of 60000).
+    handful of images is left out each time (MNIST at batch 64: 32 of 60000).
     """
     images = np.asarray(images, dtype="float32")
     if len(images) < batch_size:

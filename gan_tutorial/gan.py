@@ -71,7 +71,7 @@ def build_gan(config):
         keras.mixed_precision.set_global_policy("mixed_float16")
     try:
         generator = build_generator(config.latent_dim, config.image_shape, config.width)
-        discriminator = build_discriminator(config.image_shape, config.width)
+        discriminator = build_discriminator(config.image_shape, config.width, config.dropout)
     finally:
         keras.mixed_precision.set_global_policy(policy)
     return GAN(generator, discriminator, config.latent_dim, config.label_smoothing, seed=config.seed)

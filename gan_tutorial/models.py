@@ -13,7 +13,7 @@ import keras
 from keras import layers
 
 LATENT_DIM = 64
-WIDTH = 64
+WIDTH = 32
 
 
 def upsampling_plan(image_size):
@@ -71,7 +71,7 @@ def build_generator(latent_dim=LATENT_DIM, image_shape=(28, 28, 1), width=WIDTH)
     return model
 
 
-def discriminator_block(filters, dropout=0.3):
+def discriminator_block(filters, dropout=0.0):
     """Halve height and width: Conv2D(stride 2) -> LeakyReLU -> Dropout."""
     return [
         layers.Conv2D(filters, kernel_size=4, strides=2, padding="same"),
@@ -80,7 +80,7 @@ def discriminator_block(filters, dropout=0.3):
     ]
 
 
-def build_discriminator(image_shape=(28, 28, 1), width=WIDTH, dropout=0.3):
+def build_discriminator(image_shape=(28, 28, 1), width=WIDTH, dropout=0.0):
     """Images (N, H, W, C) in [-1, 1] -> one real/fake logit per image, (N, 1).
 
     Discriminator blocks double the filters while halving the size, down to the

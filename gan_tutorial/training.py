@@ -37,12 +37,13 @@ class TrainConfig:
     image_shape: tuple = (28, 28, 1)
     epochs: int | None = None
     max_seconds: float | None = None
-    batch_size: int = 128
+    batch_size: int = 64
     latent_dim: int = LATENT_DIM
     width: int = WIDTH
     d_learning_rate: float = 2e-4
     g_learning_rate: float = 2e-4
     beta_1: float = 0.5
+    dropout: float = 0.0
     label_smoothing: float = 0.0
     seed: int = 0
     limit: int | None = None

@@ -21,8 +21,8 @@ def test_generator_and_discriminator_shapes(image_shape):
 
 
 def test_default_mnist_parameter_counts():
-    assert models.build_generator().count_params() == 558_849
-    assert models.build_discriminator().count_params() == 138_561
+    assert models.build_generator().count_params() == 246_657
+    assert models.build_discriminator().count_params() == 36_513
 
 
 @pytest.mark.parametrize("bad", [(28, 32, 1), (28, 28, 2), (27, 27, 1), (28, 28)])
