@@ -7,7 +7,6 @@ import sys
 import time
 
 import keras
-import numpy as np
 
 from gan_tutorial.plots import save_grid
 
@@ -145,8 +144,3 @@ class EpochCheckpoint(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         self.state.save(epoch + 1, self.clock.seconds())
-
-
-def fixed_noise(n, latent_dim, seed):
-    """The same noise (n, latent_dim) for a given seed, used for every sample grid of a run."""
-    return np.random.default_rng(seed).standard_normal((n, latent_dim)).astype("float32")

@@ -12,9 +12,10 @@ from gan_tutorial.gan import COMPILE_MODES, generate
 
 
 def _dataset_name(value):
-    if value not in data.DATASETS:
-        raise argparse.ArgumentTypeError(f"unknown dataset {value!r}; choose one of {sorted(data.DATASETS)}")
-    return value
+    try:
+        return data.check_dataset(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _config_arguments(parser):

@@ -28,9 +28,11 @@ class DataNotFoundError(RuntimeError):
     """The dataset is neither in the configured folder nor downloadable."""
 
 
-def _check_name(name):
+def check_dataset(name):
+    """Return ``name`` if it is a built-in dataset; else raise ValueError naming the choices."""
     if name not in DATASETS:
         raise ValueError(f"Unknown dataset {name!r}; choose one of {sorted(DATASETS)}.")
+    return name
 
 
 def _how_to_get(name):
@@ -45,7 +47,7 @@ def _how_to_get(name):
 
 def load_raw(name, data_dir=None):
     """Return ``(x_train, y_train), (x_test, y_test)`` as uint8 arrays, as keras.datasets does."""
-    _check_name(name)
+    check_dataset(name)
     data_dir = data_dir or os.environ.get(DATA_DIR_VARIABLE)
     if data_dir:
         path = os.path.join(data_dir, f"{name}.npz")

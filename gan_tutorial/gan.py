@@ -88,8 +88,12 @@ def compile_gan(gan, config, mode):
     return gan
 
 
+def seeded_noise(n, latent_dim, seed):
+    """Standard normal noise (n, latent_dim), float32, the same for the same seed on every machine."""
+    return np.random.default_rng(seed).standard_normal((n, latent_dim)).astype("float32")
+
+
 def generate(generator, n, seed=0, batch_size=500):
-    """``n`` images (n, H, W, C) in [-1, 1] from seeded standard normal noise (inference mode)."""
-    latent_dim = generator.input_shape[-1]
-    noise = np.random.default_rng(seed).standard_normal((n, latent_dim)).astype("float32")
+    """``n`` images (n, H, W, C) in [-1, 1] from ``seeded_noise`` (inference mode)."""
+    noise = seeded_noise(n, generator.input_shape[-1], seed)
     return generator.predict(noise, batch_size=batch_size, verbose=0)

@@ -21,7 +21,7 @@ import numpy as np
 import tensorflow as tf
 
 from gan_tutorial import benchmark, callbacks, data, plots
-from gan_tutorial.gan import COMPILE_MODES, GAN, build_gan, compile_gan
+from gan_tutorial.gan import COMPILE_MODES, GAN, build_gan, compile_gan, seeded_noise
 from gan_tutorial.models import LATENT_DIM, WIDTH, build_generator
 from gan_tutorial.runtime import describe_device, set_seed
 
@@ -61,9 +61,7 @@ class TrainConfig:
     @classmethod
     def for_dataset(cls, dataset, **overrides):
         """A config with the image shape of a built-in dataset."""
-        if dataset not in data.IMAGE_SHAPES:
-            raise ValueError(f"Unknown dataset {dataset!r}; choose one of {sorted(data.IMAGE_SHAPES)}.")
-        return cls(dataset=dataset, image_shape=data.IMAGE_SHAPES[dataset], **overrides)
+        return cls(dataset=dataset, image_shape=data.IMAGE_SHAPES[data.check_dataset(dataset)], **overrides)
 
 
 class TrainingState:
@@ -190,7 +188,7 @@ def train(config, run_dir, images=None, data_dir=None, verbose=True, extra_callb
     steps_per_epoch = len(images) // config.batch_size
     noise_path = os.path.join(run_dir, "fixed_noise.npy")
     if not os.path.exists(noise_path):
-        np.save(noise_path, callbacks.fixed_noise(config.n_samples, config.latent_dim, config.seed))
+        np.save(noise_path, seeded_noise(config.n_samples, config.latent_dim, config.seed))
     clock = callbacks.TimeBudget(config.max_seconds, float(state.seconds))
     step_log = callbacks.StepLog(os.path.join(run_dir, "log.csv"), state.step, clock)
     watchers = [

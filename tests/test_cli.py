@@ -63,7 +63,7 @@ def test_evaluate_refuses_images_of_the_wrong_shape(tmp_path, capsys):
 def test_unknown_dataset_is_a_usage_error(capsys):
     with pytest.raises(SystemExit) as exit_info:
         cli.main(["train", "--dataset", "celeba", "--out", "x"])
-    assert exit_info.value.code == 2 and "unknown dataset 'celeba'" in capsys.readouterr().err
+    assert exit_info.value.code == 2 and "Unknown dataset 'celeba'" in capsys.readouterr().err
 
 
 def test_missing_data_is_a_clear_error(tmp_path, capsys):
