@@ -45,7 +45,7 @@ def build_parser():
     train.add_argument("--g-learning-rate", type=float, default=training.TrainConfig.g_learning_rate)
     train.add_argument("--beta-1", type=float, default=training.TrainConfig.beta_1)
     train.add_argument("--dropout", type=float, default=training.TrainConfig.dropout, help="discriminator dropout")
-    train.add_argument("--label-smoothing", type=float, default=0.0)
+    train.add_argument("--label-smoothing", type=float, default=training.TrainConfig.label_smoothing)
     train.add_argument("--compile", dest="compile_mode", choices=("auto", *COMPILE_MODES), default="auto",
                        help="how the step runs; auto measures graph vs XLA once per machine")
     train.add_argument("--mixed-precision", action="store_true", help="float16 compute (for GPUs)")

@@ -14,6 +14,7 @@ from keras import layers
 
 LATENT_DIM = 64
 WIDTH = 32
+DROPOUT = 0.0
 
 
 def upsampling_plan(image_size):
@@ -71,7 +72,7 @@ def build_generator(latent_dim=LATENT_DIM, image_shape=(28, 28, 1), width=WIDTH)
     return model
 
 
-def discriminator_block(filters, dropout=0.0):
+def discriminator_block(filters, dropout):
     """Halve height and width: Conv2D(stride 2) -> LeakyReLU -> Dropout."""
     return [
         layers.Conv2D(filters, kernel_size=4, strides=2, padding="same"),
@@ -80,7 +81,7 @@ def discriminator_block(filters, dropout=0.0):
     ]
 
 
-def build_discriminator(image_shape=(28, 28, 1), width=WIDTH, dropout=0.0):
+def build_discriminator(image_shape=(28, 28, 1), width=WIDTH, dropout=DROPOUT):
     """Images (N, H, W, C) in [-1, 1] -> one real/fake logit per image, (N, 1).
 
     Discriminator blocks double the filters while halving the size, down to the

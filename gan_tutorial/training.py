@@ -22,7 +22,7 @@ import tensorflow as tf
 
 from gan_tutorial import benchmark, callbacks, data, plots
 from gan_tutorial.gan import COMPILE_MODES, GAN, build_gan, compile_gan, seeded_noise
-from gan_tutorial.models import LATENT_DIM, WIDTH, build_generator
+from gan_tutorial.models import DROPOUT, LATENT_DIM, WIDTH, build_generator
 from gan_tutorial.runtime import describe_device, set_seed
 
 DEFAULT_MAX_SECONDS = 300
@@ -43,7 +43,7 @@ class TrainConfig:
     d_learning_rate: float = 2e-4
     g_learning_rate: float = 2e-4
     beta_1: float = 0.5
-    dropout: float = 0.0
+    dropout: float = DROPOUT
     label_smoothing: float = 0.0
     seed: int = 0
     limit: int | None = None
