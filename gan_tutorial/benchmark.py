@@ -58,13 +58,14 @@ def benchmark(config, images, modes=None, steps=20, include_mixed=True):
         results["xla+mixed_float16"] = measure(step_function(gan, "xla"), batches, steps)
     return {"device": describe_device(), "tensorflow": tf.__version__, "keras": keras.__version__,
             "dataset": config.dataset, "image_shape": list(config.image_shape), "batch_size": config.batch_size,
-            "width": config.width, "latent_dim": config.latent_dim, "results": results,
+            "width": config.width, "upsampling": config.upsampling, "latent_dim": config.latent_dim, "results": results,
             "fastest": max(results, key=lambda m: results[m]["images_per_second"])}
 
 
 def fastest_mode(config, images):
     """'graph' or 'xla', whichever trains ``config``'s GAN faster here; measured once, then cached."""
-    key = f"{describe_device()}|tf {tf.__version__}|{config.image_shape}|w{config.width}|b{config.batch_size}"
+    key = (f"{describe_device()}|tf {tf.__version__}|{config.image_shape}|w{config.width}|{config.upsampling}"
+           f"|b{config.batch_size}")
     path = os.path.join(cache_dir(), "fastest_mode.json")
     choices = {}
     if os.path.exists(path):

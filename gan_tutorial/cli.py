@@ -9,6 +9,7 @@ import numpy as np
 
 from gan_tutorial import benchmark, data, training
 from gan_tutorial.gan import COMPILE_MODES, generate
+from gan_tutorial.models import UPSAMPLING_STYLES
 
 
 def _dataset_name(value):
@@ -18,11 +19,23 @@ def _dataset_name(value):
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
+def _labelled_dataset_name(value):
+    if data.is_folder(_dataset_name(value)):
+        raise argparse.ArgumentTypeError(f"evaluation needs a labelled dataset, one of {sorted(data.DATASETS)}")
+    return value
+
+
 def _config_arguments(parser):
-    parser.add_argument("--dataset", type=_dataset_name, default="mnist")
+    parser.add_argument("--dataset", type=_dataset_name, default="mnist",
+                        help="mnist, cifar10, or folder:PATH (your own images, any layout under PATH)")
+    parser.add_argument("--image-size", type=int,
+                        help="folder datasets: square size to crop and resize to "
+                             f"(default {data.DEFAULT_FOLDER_IMAGE_SIZE})")
     parser.add_argument("--batch-size", type=int, default=training.TrainConfig.batch_size)
     parser.add_argument("--width", type=int, default=training.TrainConfig.width,
                         help="filters of the widest generator block are width * 2**(blocks-1)")
+    parser.add_argument("--upsampling", choices=UPSAMPLING_STYLES, default=training.TrainConfig.upsampling,
+                        help="generator style: Conv2DTranspose, or UpSampling2D + Conv2D")
     parser.add_argument("--latent-dim", type=int, default=training.TrainConfig.latent_dim)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--limit", type=int, help="use only the first N training images")
@@ -40,12 +53,15 @@ def build_parser():
     budget = train.add_mutually_exclusive_group()
     budget.add_argument("--epochs", type=int, help="train until this many epochs in total")
     budget.add_argument("--max-seconds", type=float,
-                        help=f"train until this much training time in total (default {training.DEFAULT_MAX_SECONDS})")
+                        help="train until this much training time in total (default: "
+                             f"{training.DEFAULT_MAX_SECONDS['mnist']} for MNIST, else "
+                             f"{training.DEFAULT_MAX_SECONDS['cifar10']})")
     train.add_argument("--d-learning-rate", type=float, default=training.TrainConfig.d_learning_rate)
     train.add_argument("--g-learning-rate", type=float, default=training.TrainConfig.g_learning_rate)
     train.add_argument("--beta-1", type=float, default=training.TrainConfig.beta_1)
     train.add_argument("--dropout", type=float, default=training.TrainConfig.dropout, help="discriminator dropout")
     train.add_argument("--label-smoothing", type=float, default=training.TrainConfig.label_smoothing)
+    train.add_argument("--flip", action="store_true", help="mirror training images at random (small colour sets)")
     train.add_argument("--compile", dest="compile_mode", choices=("auto", *COMPILE_MODES), default="auto",
                        help="how the step runs; auto measures graph vs XLA once per machine")
     train.add_argument("--mixed-precision", action="store_true", help="float16 compute (for GPUs)")
@@ -62,7 +78,7 @@ def build_parser():
 
     evaluate = commands.add_parser("evaluate", help="classify generated images; print JSON")
     evaluate.add_argument("source", help="a run directory, or a .npz written by 'sample'")
-    evaluate.add_argument("--dataset", type=_dataset_name, default="mnist")
+    evaluate.add_argument("--dataset", type=_labelled_dataset_name, default="mnist")
     evaluate.add_argument("--n", type=int, default=10000, help="images to generate from a run directory")
     evaluate.add_argument("--threshold", type=float, default=0.9)
     evaluate.add_argument("--seed", type=int, default=0)
@@ -72,10 +88,10 @@ def build_parser():
 
 def run_train(args):
     config = training.TrainConfig.for_dataset(
-        args.dataset, epochs=args.epochs, max_seconds=args.max_seconds, batch_size=args.batch_size,
-        width=args.width, latent_dim=args.latent_dim, seed=args.seed, limit=args.limit,
+        args.dataset, args.image_size, epochs=args.epochs, max_seconds=args.max_seconds, batch_size=args.batch_size,
+        width=args.width, upsampling=args.upsampling, latent_dim=args.latent_dim, seed=args.seed, limit=args.limit,
         d_learning_rate=args.d_learning_rate, g_learning_rate=args.g_learning_rate, beta_1=args.beta_1,
-        dropout=args.dropout, label_smoothing=args.label_smoothing, compile_mode=args.compile_mode,
+        dropout=args.dropout, label_smoothing=args.label_smoothing, flip=args.flip, compile_mode=args.compile_mode,
         mixed_precision=args.mixed_precision)
     result = training.train(config, args.out, data_dir=args.data_dir)
     print(f"Wrote {args.out}: samples/, progress.gif, losses.png, discriminator.png, log.csv, generator.keras "
@@ -91,9 +107,10 @@ def run_sample(args):
 
 
 def run_bench(args):
-    config = training.TrainConfig.for_dataset(args.dataset, batch_size=args.batch_size, width=args.width,
+    config = training.TrainConfig.for_dataset(args.dataset, args.image_size, batch_size=args.batch_size,
+                                              width=args.width, upsampling=args.upsampling,
                                               latent_dim=args.latent_dim, seed=args.seed)
-    images, _ = data.load_images(args.dataset, "train", args.data_dir, limit=4 * args.batch_size)
+    images = data.training_images(args.dataset, args.data_dir, 4 * args.batch_size, config.image_shape[0])
     print(json.dumps(benchmark.benchmark(config, images, steps=args.steps), indent=2))
     return 0
 

@@ -6,9 +6,14 @@ Two ways to get MNIST and CIFAR-10:
 * offline, from a folder of ``<name>.npz`` files with keras's keys
   ``x_train, y_train, x_test, y_test``, named by the ``data_dir`` argument or the
   environment variable ``GAN_TUTORIAL_DATA_DIR``. A configured folder wins.
+
+And your own pictures: the dataset name ``folder:PATH`` reads every image under
+PATH (no labels needed) through ``keras.utils.image_dataset_from_directory``,
+centre-cropped to a square and resized (``load_folder``).
 """
 
 import os
+import warnings
 
 import keras
 import numpy as np
@@ -24,15 +29,37 @@ CLASS_NAMES = {
 }
 
 
+FOLDER_PREFIX = "folder:"
+IMAGE_EXTENSIONS = (".bmp", ".gif", ".jpeg", ".jpg", ".png")  # what image_dataset_from_directory reads
+DEFAULT_FOLDER_IMAGE_SIZE = 64
+
+
 class DataNotFoundError(RuntimeError):
     """The dataset is neither in the configured folder nor downloadable."""
 
 
+def is_folder(name):
+    """True for a ``folder:PATH`` dataset name."""
+    return name.startswith(FOLDER_PREFIX)
+
+
 def check_dataset(name):
-    """Return ``name`` if it is a built-in dataset; else raise ValueError naming the choices."""
+    """Return ``name`` if it is a built-in dataset or ``folder:PATH``; else raise ValueError naming the choices."""
+    if is_folder(name):
+        if not name[len(FOLDER_PREFIX):]:
+            raise ValueError("Write a folder dataset as folder:PATH, e.g. folder:~/pictures/cats.")
+        return name
     if name not in DATASETS:
-        raise ValueError(f"Unknown dataset {name!r}; choose one of {sorted(DATASETS)}.")
+        raise ValueError(f"Unknown dataset {name!r}; choose one of {sorted(DATASETS)} or folder:PATH.")
     return name
+
+
+def image_shape_of(name, image_size=None):
+    """(H, W, C) of a dataset's images: fixed for built-ins, (image_size, image_size, 3) for folders."""
+    if is_folder(check_dataset(name)):
+        size = image_size or DEFAULT_FOLDER_IMAGE_SIZE
+        return (size, size, 3)
+    return IMAGE_SHAPES[name]
 
 
 def _how_to_get(name):
@@ -93,8 +120,88 @@ def load_images(name, split="train", data_dir=None, limit=None):
     return to_model_range(x), np.asarray(y).reshape(-1).astype("int64")
 
 
-def make_dataset(images, batch_size, seed=None, shuffle=True):
+def scan_folder(folder):
+    """Sort the files under ``folder`` (recursively) into readable images and the rest.
+
+    Returns ``(readable, skipped)``: a list of paths that decode as images, and a
+    dict {path: reason} for files that are not images or cannot be decoded.
+    """
+    readable, skipped = [], {}
+    for root, _, names in sorted(os.walk(folder)):
+        for name in sorted(names):
+            path = os.path.join(root, name)
+            if not name.lower().endswith(IMAGE_EXTENSIONS):
+                skipped[path] = "not an image file"
+                continue
+            try:
+                tf.io.decode_image(tf.io.read_file(path), channels=3, expand_animations=False)
+                readable.append(path)
+            except tf.errors.InvalidArgumentError:
+                skipped[path] = "cannot be decoded"
+    return readable, skipped
+
+
+def _warn_skipped(folder, skipped, total):
+    listed = ", ".join(f"{os.path.relpath(p, folder)} ({why})" for p, why in list(skipped.items())[:10])
+    more = f" and {len(skipped) - 10} more" if len(skipped) > 10 else ""
+    warnings.warn(f"Skipped {len(skipped)} of {total} files in {folder}: {listed}{more}.", stacklevel=3)
+
+
+def load_folder(folder, image_size=DEFAULT_FOLDER_IMAGE_SIZE, limit=None):
+    """Every image under ``folder`` as float32 (N, image_size, image_size, 3) in [-1, 1].
+
+    Images are centre-cropped to a square, resized (bilinear), and converted to RGB
+    (grey is copied to three channels, alpha is dropped). Files that are not images or
+    cannot be decoded are skipped with one warning that counts and names them.
+    """
+    folder = os.path.expanduser(folder)
+    if not os.path.isdir(folder):
+        raise DataNotFoundError(f"{folder} is not a folder. Give folder:PATH with PATH a folder of images.")
+    readable, skipped = scan_folder(folder)
+    if not readable:
+        raise DataNotFoundError(f"No readable images in {folder} (looked for {', '.join(IMAGE_EXTENSIONS)} "
+                                f"files, in subfolders too; skipped {len(skipped)} other files).")
+    if skipped:
+        _warn_skipped(folder, skipped, len(readable) + len(skipped))
+    dataset = keras.utils.image_dataset_from_directory(
+        folder, labels=None, color_mode="rgb", batch_size=None, image_size=(image_size, image_size),
+        shuffle=False, crop_to_aspect_ratio=True, verbose=False,
+    ).ignore_errors()  # the files scan_folder skipped
+    if limit is not None:
+        dataset = dataset.take(limit)
+    images = np.stack([image.numpy() for image in dataset])
+    return images / 127.5 - 1.0
+
+
+def write_class_folder(dataset, class_name, folder, limit=None, data_dir=None):
+    """Write the training images of one class of a built-in dataset as PNG files; return how many.
+
+    A real folder of pictures to try ``folder:PATH`` on (for example CIFAR-10's horses).
+    """
+    names = CLASS_NAMES[check_dataset(dataset)]
+    if class_name not in names:
+        raise ValueError(f"{dataset} has no class {class_name!r}; its classes are {names}.")
+    (x, y), _ = load_raw(dataset, data_dir)
+    chosen = x[np.asarray(y).reshape(-1) == names.index(class_name)][:limit]
+    os.makedirs(folder, exist_ok=True)
+    for index, image in enumerate(chosen):
+        pixels = image if image.ndim == 3 else image[..., np.newaxis]
+        tf.io.write_file(os.path.join(folder, f"{class_name}_{index:05d}.png"), tf.io.encode_png(pixels))
+    return len(chosen)
+
+
+def training_images(name, data_dir=None, limit=None, image_size=None):
+    """The training images of a built-in dataset or a ``folder:PATH``, float32 NHWC in [-1, 1]."""
+    if is_folder(check_dataset(name)):
+        return load_folder(name[len(FOLDER_PREFIX):], image_size or DEFAULT_FOLDER_IMAGE_SIZE, limit)
+    return load_images(name, "train", data_dir, limit)[0]
+
+
+def make_dataset(images, batch_size, seed=None, shuffle=True, flip=False):
     """A ``tf.data`` pipeline of image batches: shuffle (new order each epoch), batch, prefetch.
+
+    ``flip=True`` mirrors each image left-right with probability 1/2, every time it
+    is drawn: a cheap way to double a small set of pictures (not for digits).
 
     The last partial batch is dropped (``drop_remainder=True``): every training
     batch has the same shape, so the compiled step never retraces and BatchNorm
@@ -103,8 +210,13 @@ def make_dataset(images, batch_size, seed=None, shuffle=True):
     """
     images = np.asarray(images, dtype="float32")
     if len(images) < batch_size:
-        raise ValueError(f"Need at least one full batch: {len(images)} images < batch size {batch_size}.")
+        raise ValueError(f"Need at least one full batch: {len(images)} images < batch size {batch_size}. "
+                         "Add images or lower the batch size.")
     dataset = tf.data.Dataset.from_tensor_slices(images)
     if shuffle:
         dataset = dataset.shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
-    return dataset.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
+    dataset = dataset.batch(batch_size, drop_remainder=True)
+    if flip:
+        mirror = keras.layers.RandomFlip("horizontal", seed=seed)
+        dataset = dataset.map(lambda batch: mirror(batch, training=True), num_parallel_calls=tf.data.AUTOTUNE)
+    return dataset.prefetch(tf.data.AUTOTUNE)

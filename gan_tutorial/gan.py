@@ -70,7 +70,7 @@ def build_gan(config):
     if config.mixed_precision:
         keras.mixed_precision.set_global_policy("mixed_float16")
     try:
-        generator = build_generator(config.latent_dim, config.image_shape, config.width)
+        generator = build_generator(config.latent_dim, config.image_shape, config.width, config.upsampling)
         discriminator = build_discriminator(config.image_shape, config.width, config.dropout)
     finally:
         keras.mixed_precision.set_global_policy(policy)

@@ -7,6 +7,10 @@ sigmoid to read it as the probability that the image is real.
 Both are built from repeated blocks. The spatial size doubles (generator) or halves
 (discriminator) once per block, so only the number of blocks depends on the image size:
 28 = 7 * 2**2 (two blocks), 32 = 4 * 2**3 (three), 64 = 4 * 2**4 (four).
+
+The generator upsamples in one of two styles: ``"transpose"`` (a stride-2
+``Conv2DTranspose``, the DCGAN paper's choice) or ``"resize"`` (``UpSampling2D`` then
+``Conv2D``, which avoids the checkerboard artefacts of overlapping transposed kernels).
 """
 
 import keras
@@ -47,13 +51,36 @@ def generator_block(filters):
     ]
 
 
-def build_generator(latent_dim=LATENT_DIM, image_shape=(28, 28, 1), width=WIDTH):
+def resize_block(filters):
+    """Double height and width: UpSampling2D (nearest) -> Conv2D 3x3 -> BatchNorm -> LeakyReLU."""
+    return [
+        layers.UpSampling2D(2),
+        layers.Conv2D(filters, kernel_size=3, padding="same", use_bias=False),
+        layers.BatchNormalization(),
+        layers.LeakyReLU(0.2),
+    ]
+
+
+UPSAMPLING_STYLES = ("transpose", "resize")
+
+
+def output_layers(channels, upsampling):
+    """The last doubling, to ``channels`` image channels (with bias, no BatchNorm), in the given style."""
+    if upsampling == "transpose":
+        return [layers.Conv2DTranspose(channels, kernel_size=4, strides=2, padding="same")]
+    return [layers.UpSampling2D(2), layers.Conv2D(channels, kernel_size=3, padding="same")]
+
+
+def build_generator(latent_dim=LATENT_DIM, image_shape=(28, 28, 1), width=WIDTH, upsampling="transpose"):
     """Noise (N, latent_dim) -> images (N, H, W, C) in [-1, 1].
 
     Dense -> BatchNorm -> LeakyReLU -> Reshape to (start, start, filters), then
-    generator blocks that halve the filters while doubling the size, then a last
-    Conv2DTranspose to C channels with tanh.
+    blocks (``upsampling``: "transpose" or "resize") that halve the filters while
+    doubling the size, then a last doubling to C channels with tanh.
     """
+    if upsampling not in UPSAMPLING_STYLES:
+        raise ValueError(f"upsampling must be one of {UPSAMPLING_STYLES}, got {upsampling!r}.")
+    block = generator_block if upsampling == "transpose" else resize_block
     size, channels = check_image_shape(image_shape)[0], image_shape[2]
     start, n_blocks = upsampling_plan(size)
     filters = width * 2 ** (n_blocks - 1)
@@ -63,10 +90,11 @@ def build_generator(latent_dim=LATENT_DIM, image_shape=(28, 28, 1), width=WIDTH)
     model.add(layers.BatchNormalization())
     model.add(layers.LeakyReLU(0.2))
     model.add(layers.Reshape((start, start, filters)))
-    for block in range(n_blocks - 1):
-        for layer in generator_block(filters // 2 ** (block + 1)):
+    for i in range(n_blocks - 1):
+        for layer in block(filters // 2 ** (i + 1)):
             model.add(layer)
-    model.add(layers.Conv2DTranspose(channels, kernel_size=4, strides=2, padding="same"))
+    for layer in output_layers(channels, upsampling):
+        model.add(layer)
     model.add(layers.Activation("tanh", dtype="float32"))
     assert model.output_shape == (None, *image_shape), model.output_shape
     return model

@@ -27,6 +27,14 @@ def mnist_classifier():
     return train_classifier("mnist", epochs=2, limit=12000)
 
 
+@pytest.fixture(scope="session")
+def horse_folder(tmp_path_factory):
+    """A folder of 300 real pictures: CIFAR-10 training horses as 32 x 32 PNG files."""
+    folder = tmp_path_factory.mktemp("horses")
+    data.write_class_folder("cifar10", "horse", str(folder), limit=300)
+    return folder
+
+
 @pytest.fixture
 def small_config():
     from gan_tutorial.training import TrainConfig

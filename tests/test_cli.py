@@ -27,6 +27,15 @@ def test_train_writes_the_run(trained_run):
     assert {"progress.gif", "losses.png", "discriminator.png", "log.csv"} <= set(os.listdir(trained_run))
 
 
+def test_train_on_an_image_folder_at_64_pixels(horse_folder, tmp_path, capsys):
+    code, out, _ = run(capsys, "train", "--dataset", f"folder:{horse_folder}", "--image-size", "64", "--flip",
+                       "--out", str(tmp_path), "--epochs", "1", "--batch-size", "32", "--width", "8")
+    assert code == 0, out
+    config = json.loads((tmp_path / "config.json").read_text())
+    assert config["image_shape"] == [64, 64, 3] and config["flip"] is True
+    assert "9 steps" in out  # 300 images // batch 32
+
+
 def test_sample_writes_uint8_images(trained_run, tmp_path, capsys):
     out = tmp_path / "samples.npz"
     code, stdout, _ = run(capsys, "sample", str(trained_run), "--n", "10", "--out", str(out))

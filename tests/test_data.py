@@ -83,3 +83,80 @@ def test_data_dir_variable_is_used(monkeypatch, tmp_path):
     monkeypatch.setenv(data.DATA_DIR_VARIABLE, os.fspath(tmp_path))
     images, labels = data.load_images("mnist")
     assert images.shape == (3, 28, 28, 1) and np.all(images == 1.0) and list(labels) == [1, 2, 3]
+
+
+def write_png(path, pixels):
+    import tensorflow as tf
+
+    tf.io.write_file(str(path), tf.io.encode_png(pixels))
+
+
+@pytest.mark.parametrize("size", [32, 64, 128])
+def test_folder_images_are_cropped_resized_rgb_in_model_range(horse_folder, size):
+    images = data.load_folder(str(horse_folder), size, limit=20)
+    assert images.shape == (20, size, size, 3)
+    assert_in_model_range(images)
+    assert images.std() > 0.1  # real pictures, not a constant
+
+
+def test_folder_converts_grey_and_rgba_and_crops_to_the_centre(tmp_path):
+    grey = np.zeros((40, 80, 1), "uint8")
+    grey[:, 20:60] = 255  # a white centre square between black side bands
+    write_png(tmp_path / "grey.png", grey)
+    rgba = np.zeros((16, 16, 4), "uint8")
+    rgba[..., 0], rgba[..., 3] = 255, 100  # red, half transparent
+    write_png(tmp_path / "sub" / "rgba.png", rgba)
+    images = data.load_folder(str(tmp_path), 32)
+    assert images.shape == (2, 32, 32, 3)
+    assert np.allclose(images[0], 1.0)  # the side bands were cropped away; grey copied to three channels
+    assert np.allclose(images[1][..., 0], 1.0) and np.allclose(images[1][..., 1:], -1.0)  # alpha dropped
+
+
+def test_folder_skips_broken_and_other_files_with_one_warning(tmp_path):
+    for index in range(3):
+        write_png(tmp_path / f"ok{index}.png", np.full((8, 8, 3), 50 * index, "uint8"))
+    (tmp_path / "broken.jpg").write_bytes(b"not a jpeg")
+    (tmp_path / "notes.txt").write_text("hello")
+    with pytest.warns(UserWarning, match=r"Skipped 2 of 5 files") as warned:
+        images = data.load_folder(str(tmp_path), 32)
+    assert len(warned) == 1
+    assert "broken.jpg (cannot be decoded)" in str(warned[0].message)
+    assert "notes.txt (not an image file)" in str(warned[0].message)
+    assert images.shape == (3, 32, 32, 3)
+
+
+def test_empty_folder_fails_clearly(tmp_path):
+    (tmp_path / "readme.md").write_text("no pictures here")
+    with pytest.raises(data.DataNotFoundError, match="No readable images"):
+        data.load_folder(str(tmp_path))
+    with pytest.raises(data.DataNotFoundError, match="is not a folder"):
+        data.load_folder(str(tmp_path / "missing"))
+
+
+def test_folder_smaller_than_one_batch_fails_clearly(tmp_path):
+    for index in range(5):
+        write_png(tmp_path / f"{index}.png", np.zeros((8, 8, 3), "uint8"))
+    images = data.training_images(f"folder:{tmp_path}", image_size=32)
+    with pytest.raises(ValueError, match="5 images < batch size 64.*lower the batch size"):
+        data.make_dataset(images, 64)
+
+
+def test_folder_dataset_names():
+    assert data.check_dataset("folder:/pictures") == "folder:/pictures"
+    assert data.image_shape_of("folder:/pictures", 128) == (128, 128, 3)
+    assert data.image_shape_of("cifar10") == (32, 32, 3)
+    with pytest.raises(ValueError, match="folder:PATH"):
+        data.check_dataset("folder:")
+
+
+def test_flip_mirrors_some_images_and_keeps_the_others():
+    images = np.linspace(-1, 1, 8 * 4 * 4 * 3, dtype="float32").reshape(8, 4, 4, 3)
+    batch = next(iter(data.make_dataset(images, 8, seed=0, shuffle=False, flip=True))).numpy()
+    mirrored = [np.array_equal(b, i[:, ::-1]) for b, i in zip(batch, images)]
+    kept = [np.array_equal(b, i) for b, i in zip(batch, images)]
+    assert all(m or k for m, k in zip(mirrored, kept)) and any(mirrored) and any(kept)
+
+
+def test_class_folder_writes_real_pictures(horse_folder):
+    files = sorted(os.listdir(horse_folder))
+    assert len(files) == 300 and files[0] == "horse_00000.png"

@@ -1,9 +1,11 @@
 import keras
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from gan_tutorial.gan import build_gan, compile_gan, generate
 from gan_tutorial.runtime import set_seed
+from gan_tutorial.training import TrainConfig
 
 
 def new_gan(config, seed=0):
@@ -24,6 +26,17 @@ def test_one_step_moves_both_networks_and_logs_probabilities(small_config, mnist
     assert 0 < float(logs["d_real"]) < 1 and 0 < float(logs["d_fake"]) < 1
     assert all(not np.allclose(a, b.numpy()) for a, b in zip(g_before, gan.generator.trainable_weights))
     assert all(not np.allclose(a, b.numpy()) for a, b in zip(d_before, gan.discriminator.trainable_weights))
+
+
+@pytest.mark.parametrize("image_shape, upsampling", [((32, 32, 3), "transpose"), ((32, 32, 3), "resize"),
+                                                     ((64, 64, 3), "transpose")])
+def test_one_step_runs_for_colour_images(image_shape, upsampling):
+    config = TrainConfig(dataset="cifar10", image_shape=image_shape, width=8, upsampling=upsampling, epochs=1)
+    gan = new_gan(config)
+    batch = tf.random.uniform((8, *image_shape), -1, 1, seed=0)
+    logs = tf.function(gan.train_step)(batch)
+    assert all(np.isfinite(float(v)) for v in logs.values())
+    assert gan.generator.output_shape == (None, *image_shape)
 
 
 def test_discriminator_loss_falls_on_a_fixed_batch(small_config, mnist_small):

@@ -10,9 +10,10 @@ def test_upsampling_plan(size, plan):
     assert models.upsampling_plan(size) == plan
 
 
+@pytest.mark.parametrize("upsampling", ["transpose", "resize"])
 @pytest.mark.parametrize("image_shape", [(28, 28, 1), (32, 32, 3), (64, 64, 3)])
-def test_generator_and_discriminator_shapes(image_shape):
-    generator = models.build_generator(latent_dim=16, image_shape=image_shape, width=8)
+def test_generator_and_discriminator_shapes(image_shape, upsampling):
+    generator = models.build_generator(latent_dim=16, image_shape=image_shape, width=8, upsampling=upsampling)
     discriminator = models.build_discriminator(image_shape, width=8)
     images = generator(np.random.normal(size=(5, 16)).astype("float32"), training=False).numpy()
     assert images.shape == (5, *image_shape)
@@ -29,3 +30,13 @@ def test_default_mnist_parameter_counts():
 def test_bad_image_shapes_are_refused(bad):
     with pytest.raises(ValueError):
         models.build_generator(image_shape=bad)
+
+
+def test_upsampling_styles_use_their_layers():
+    def layer_types(upsampling):
+        return {type(layer).__name__ for layer in models.build_generator(upsampling=upsampling).layers}
+
+    assert "Conv2DTranspose" in layer_types("transpose") and "UpSampling2D" not in layer_types("transpose")
+    assert {"UpSampling2D", "Conv2D"} <= layer_types("resize") and "Conv2DTranspose" not in layer_types("resize")
+    with pytest.raises(ValueError, match="transpose.*resize"):
+        models.build_generator(upsampling="bilinear")
