@@ -141,7 +141,7 @@ def scan_folder(folder):
     return readable, skipped
 
 
-def _warn_skipped(folder, skipped, total):
+def warn_skipped(folder, skipped, total):
     listed = ", ".join(f"{os.path.relpath(p, folder)} ({why})" for p, why in list(skipped.items())[:10])
     more = f" and {len(skipped) - 10} more" if len(skipped) > 10 else ""
     warnings.warn(f"Skipped {len(skipped)} of {total} files in {folder}: {listed}{more}.", stacklevel=3)
@@ -162,7 +162,7 @@ def load_folder(folder, image_size=DEFAULT_FOLDER_IMAGE_SIZE, limit=None):
         raise DataNotFoundError(f"No readable images in {folder} (looked for {', '.join(IMAGE_EXTENSIONS)} "
                                 f"files, in subfolders too; skipped {len(skipped)} other files).")
     if skipped:
-        _warn_skipped(folder, skipped, len(readable) + len(skipped))
+        warn_skipped(folder, skipped, len(readable) + len(skipped))
     dataset = keras.utils.image_dataset_from_directory(
         folder, labels=None, color_mode="rgb", batch_size=None, image_size=(image_size, image_size),
         shuffle=False, crop_to_aspect_ratio=True, verbose=False,

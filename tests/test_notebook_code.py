@@ -23,6 +23,8 @@ SHOWN = {
     "02_generator": {"generator_block", "build_generator"},
     "03_discriminator": {"discriminator_block", "build_discriminator", "discriminator_loss", "generator_loss"},
     "04_training_step": {"GAN"},
+    "06_train_cifar10": {"resize_block", "output_layers"},
+    "07_your_own_images": {"load_folder"},
 }
 
 
