@@ -160,3 +160,8 @@ def test_flip_mirrors_some_images_and_keeps_the_others():
 def test_class_folder_writes_real_pictures(horse_folder):
     files = sorted(os.listdir(horse_folder))
     assert len(files) == 300 and files[0] == "horse_00000.png"
+
+
+def test_class_folder_refuses_an_unknown_class(tmp_path):
+    with pytest.raises(ValueError, match="no class 'unicorn'.*horse"):
+        data.write_class_folder("cifar10", "unicorn", str(tmp_path))
