@@ -32,9 +32,18 @@ def save_grid(images, path, cols=None, scale=2):
     imageio.imwrite(path, picture[..., 0] if picture.shape[-1] == 1 else picture)
 
 
-def save_gif(frame_paths, gif_path, seconds_per_frame=0.5, hold_last=4):
-    """Join PNG frames into a looping GIF; the last frame is shown ``hold_last`` times longer."""
-    frames = [imageio.imread(p) for p in frame_paths]
+def save_gif(frame_paths, gif_path, seconds_per_frame=0.5, hold_last=4, max_frames=16, max_side=300):
+    """Join PNG frames into a looping GIF; the last frame is shown ``hold_last`` times longer.
+
+    Keeps the size in check for colour photos, which GIF compresses poorly: at most
+    ``max_frames`` frames, evenly spaced from first to last, each shrunk by keeping
+    every k-th pixel until its longer side is at most ``max_side`` (for grids that
+    ``save_grid`` enlarged 2x, k = 2 gives back the images' own pixels).
+    """
+    picks = np.unique(np.linspace(0, len(frame_paths) - 1, min(len(frame_paths), max_frames)).round().astype(int))
+    frames = [imageio.imread(frame_paths[i]) for i in picks]
+    step = int(np.ceil(max(frames[0].shape[:2]) / max_side))
+    frames = [frame[::step, ::step] for frame in frames]
     durations = [seconds_per_frame] * len(frames)
     durations[-1] *= hold_last
     imageio.mimsave(gif_path, frames, duration=[1000 * d for d in durations], loop=0)

@@ -1,0 +1,21 @@
+import imageio.v2 as imageio
+import numpy as np
+
+from gan_tutorial import plots
+
+
+def test_gif_keeps_first_and_last_frames_and_the_grids_own_pixels(tmp_path):
+    rng = np.random.default_rng(0)
+    paths, grids = [], []
+    for index in range(40):
+        images = rng.uniform(-1, 1, (16, 32, 32, 3)).astype("float32")
+        grids.append(plots.grid(images))
+        paths.append(str(tmp_path / f"epoch_{index:04d}.png"))
+        plots.save_grid(images, paths[-1])  # 2x enlarged: (4 * 34 + 2) * 2 = 276 px per side
+    plots.save_gif(paths, str(tmp_path / "progress.gif"), max_frames=10, max_side=200)
+    frames = imageio.mimread(str(tmp_path / "progress.gif"))
+    assert len(frames) == 10
+    assert frames[0].shape[:2] == grids[0].shape[:2]  # every 2nd pixel of the 2x grid: the grid itself
+    last = frames[-1][..., :3].astype(int)
+    distance_to = [np.mean(np.abs(last - g.astype(int))) for g in (grids[-1], grids[-2])]
+    assert distance_to[0] < 15 < 60 < distance_to[1]  # the last grid, up to the 256-colour palette, not its neighbour
