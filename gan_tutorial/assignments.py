@@ -206,7 +206,8 @@ def student_folders(submissions):
         raise FileNotFoundError(f"{submissions} is not a folder of submissions.")
     if any(submissions.glob("*.ipynb")):
         return [(submissions.name, submissions)]
-    return [(folder.name, folder) for folder in sorted(submissions.iterdir()) if folder.is_dir()]
+    return [(folder.name, folder) for folder in sorted(submissions.iterdir())
+            if folder.is_dir() and not folder.name.startswith(".")]
 
 
 def grade(submissions, released=None, timeout=600, log=None):
@@ -275,7 +276,7 @@ def run(args):
     report = grade(args.submissions, args.released, args.timeout)
     json_path = args.json or os.path.join(args.submissions, "grades.json")
     with open(json_path, "w", encoding="utf-8") as f:
-        json.dump(report, f, indent=1, ensure_ascii=False)
+        f.write(json.dumps(report, indent=1, ensure_ascii=False) + "\n")
     print(format_report(report))
     print(f"\nWrote {json_path}")
     return 0

@@ -12,7 +12,6 @@ reference answer. ``python -m gan_tutorial.exercises build | grade`` builds the 
 notebooks and grades submitted ones (see ``gan_tutorial.assignments``).
 """
 
-import contextlib
 import dataclasses
 import math
 import sys
@@ -49,35 +48,40 @@ def exercise(notebook, solution):
     return register
 
 
+def _fail(message, cause=None):
+    """Stop the check with ``message``, the last line of the traceback a student sees."""
+    __tracebackhide__ = True
+    raise ExerciseFailed(message) from cause
+
+
 def _passed(name, what):
     print(f"\N{CHECK MARK} {name} passed: {what}")
 
 
-@contextlib.contextmanager
-def _student_code(name, call, hints=None):
-    """Turn an error raised inside the student's code into a message naming the call.
+def _attempt(name, call, function, *args, hints=None, **kwargs):
+    """Return ``function(*args, **kwargs)``, the student's code; an error in it becomes a message naming ``call``.
 
     ``hints`` maps a piece of a known error message to advice added to the message.
     """
     __tracebackhide__ = True  # pytest and IPython hide this frame
     try:
-        yield
+        return function(*args, **kwargs)
     except ExerciseFailed:
         raise
     except NotImplementedError as error:
         where = traceback.extract_tb(error.__traceback__)[-1].name
         what, cell = (name, "its cell") if where == name else (f"{name} calls {where}, which", f"the cell of {where}")
-        raise ExerciseFailed(f"{what} is not written yet: replace the `raise NotImplementedError` line in {cell} with "
-                             "your code, then run that cell again.") from None
+        _fail(f"{what} is not written yet: replace the `raise NotImplementedError` line in {cell} with your code, "
+              "then run that cell again.")
     except Exception as error:
         advice = [hint for clue, hint in (hints or {}).items() if clue in str(error)]
-        raise ExerciseFailed(" ".join([f"{call} raised {type(error).__name__}: {error}", *advice])) from error
+        _fail(" ".join([f"{call} raised {type(error).__name__}: {error}", *advice]), cause=error)
 
 
-def _layers(name, result, call):
+def _layers(result, call):
     if not isinstance(result, (list, tuple)) or not result or not all(isinstance(x, keras.Layer) for x in result):
-        raise ExerciseFailed(f"{call} returned {result!r}; it should return a list of layers, "
-                             "e.g. [layers.Conv2D(...), ...].")
+        _fail(f"{call} returned {result!r}; it should return a list of layers, "
+              "e.g. [layers.Conv2D(...), ...].")
     return keras.Sequential(list(result))
 
 
@@ -85,7 +89,7 @@ def _check_gradients(name, model, inputs):
     """Every trainable weight of ``model`` gets a non-zero gradient of a loss on its output."""
     __tracebackhide__ = True
     if not model.trainable_variables:
-        raise ExerciseFailed(f"{name} has no weights to train.")
+        _fail(f"{name} has no weights to train.")
     with tf.GradientTape() as tape:
         outputs = model(inputs, training=True)
         target = tf.random.stateless_normal(tf.shape(outputs), seed=(1, 2))
@@ -93,8 +97,8 @@ def _check_gradients(name, model, inputs):
     gradients = tape.gradient(loss, model.trainable_variables)
     dead = [v.path for v, g in zip(model.trainable_variables, gradients) if g is None or not np.any(g.numpy())]
     if dead:
-        raise ExerciseFailed(f"no gradient reaches {dead} in {name}: every weight must affect the output. Look for "
-                             "a layer created but not used, or a step without a gradient such as rounding.")
+        _fail(f"no gradient reaches {dead} in {name}: every weight must affect the output. Look for "
+              "a layer created but not used, or a step without a gradient such as rounding.")
 
 
 def _noise(n, latent_dim):
@@ -110,16 +114,15 @@ def check_generator_block(generator_block):
     """A block doubles height and width, makes ``filters`` channels, and trains every weight."""
     __tracebackhide__ = True
     name = "generator_block"
-    with _student_code(name, "generator_block(8)"):
-        block = _layers(name, generator_block(8), "generator_block(8)")
-        outputs = block(_images(2, (7, 7, 16)), training=True)
+    block = _layers(_attempt(name, "generator_block(8)", generator_block, 8), "generator_block(8)")
+    outputs = _attempt(name, "your block on inputs of shape (2, 7, 7, 16)", block, _images(2, (7, 7, 16)))
     shape = (None, *outputs.shape[1:])
     if shape[1:3] != (14, 14):
-        raise ExerciseFailed(f"your block turns (None, 7, 7, 16) into {shape}; it should double height and width to "
-                             "(None, 14, 14, 8): use Conv2DTranspose with strides=2 and padding='same'.")
+        _fail(f"your block turns (None, 7, 7, 16) into {shape}; it should double height and width to "
+              "(None, 14, 14, 8): use Conv2DTranspose with strides=2 and padding='same'.")
     if shape[3] != 8:
-        raise ExerciseFailed(f"generator_block(8) makes {shape[3]} channels (output {shape}); expected 8: "
-                             "pass `filters` to the Conv2DTranspose.")
+        _fail(f"generator_block(8) makes {shape[3]} channels (output {shape}); expected 8: "
+              "pass `filters` to the Conv2DTranspose.")
     _check_gradients(name, block, _images(2, (7, 7, 16)))
     _passed(name, "(None, 7, 7, 16) -> (None, 14, 14, 8) with filters=8, and every weight gets a gradient.")
 
@@ -127,11 +130,11 @@ def check_generator_block(generator_block):
 def _check_image_range(name, images, image_shape):
     low, high = float(np.min(images)), float(np.max(images))
     if low < -1 or high > 1:
-        raise ExerciseFailed(f"your generator's pixels range from {low:.2f} to {high:.2f}; images live in [-1, 1]: "
-                             "end with a tanh activation.")
+        _fail(f"your generator's pixels range from {low:.2f} to {high:.2f}; images live in [-1, 1]: "
+              "end with a tanh activation.")
     if low >= 0:
-        raise ExerciseFailed(f"your generator's pixels are all in [0, 1] (from {low:.2f} to {high:.2f}); images "
-                             "live in [-1, 1]: end with tanh, not sigmoid or ReLU.")
+        _fail(f"your generator's pixels are all in [0, 1] (from {low:.2f} to {high:.2f}); images "
+              "live in [-1, 1]: end with tanh, not sigmoid or ReLU.")
 
 
 @exercise("02_generator", "gan_tutorial.models:build_generator")
@@ -141,20 +144,19 @@ def check_build_generator(build_generator):
     name = "build_generator"
     for image_shape in [(28, 28, 1), (32, 32, 3)]:
         call = f"build_generator(latent_dim=16, image_shape={image_shape}, width=8)"
-        with _student_code(name, call):
-            generator = build_generator(latent_dim=16, image_shape=image_shape, width=8)
+        generator = _attempt(name, call, build_generator, latent_dim=16, image_shape=image_shape, width=8)
         if not isinstance(generator, keras.Model):
-            raise ExerciseFailed(f"{call} returned {generator!r}; it should return the keras model.")
-        with _student_code(name, "calling your generator on noise of shape (4, 16)"):
-            images = generator(_noise(4, 16), training=False).numpy()
+            _fail(f"{call} returned {generator!r}; it should return the keras model.")
+        images = np.asarray(_attempt(name, "calling your generator on noise of shape (4, 16)", generator,
+                                     _noise(4, 16), training=False))
         shape, expected = (None, *images.shape[1:]), (None, *image_shape)
         if shape[1:3] != expected[1:3]:
-            raise ExerciseFailed(f"your generator outputs {shape} for image_shape={image_shape}; expected {expected}: "
-                                 "check the start size and the number of blocks (upsampling_plan), each doubling "
-                                 "the size with strides=2.")
+            _fail(f"your generator outputs {shape} for image_shape={image_shape}; expected {expected}: "
+                  "check the start size and the number of blocks (upsampling_plan), each doubling "
+                  "the size with strides=2.")
         if shape != expected:
-            raise ExerciseFailed(f"your generator outputs {shape}; expected {expected} - check the filters of the "
-                                 "last Conv2DTranspose: it makes the image's channels, image_shape[2].")
+            _fail(f"your generator outputs {shape}; expected {expected} - check the filters of the "
+                  "last Conv2DTranspose: it makes the image's channels, image_shape[2].")
         _check_image_range(name, images, image_shape)
     _check_gradients(name, generator, _noise(4, 16))
     _passed(name, "(None, 16) -> (None, 28, 28, 1) and (None, 32, 32, 3) in [-1, 1], and every weight gets a gradient.")
@@ -168,24 +170,23 @@ def check_grid(grid):
     images = _images(5, (3, 4, 1))
     for cols, pad in [(None, 2), (5, 1)]:
         call = f"grid(5 images of shape (3, 4, 1), cols={cols}, pad={pad})"
-        with _student_code(name, call):
-            picture = np.asarray(grid(images, cols=cols, pad=pad))
+        picture = np.asarray(_attempt(name, call, grid, images, cols=cols, pad=pad))
         n_cols = cols or math.ceil(math.sqrt(len(images)))
         n_rows = math.ceil(len(images) / n_cols)
         expected = (n_rows * (3 + pad) + pad, n_cols * (4 + pad) + pad, 1)
         if picture.shape != expected:
-            raise ExerciseFailed(
+            _fail(
                 f"{call} has shape {picture.shape}; expected {expected}: {n_cols} columns "
                 f"({'ceil(sqrt(5))' if cols is None else 'cols'}), {n_rows} row(s), and {pad} pixel(s) of padding "
                 "around and between the images.")
         if picture.dtype != np.uint8:
-            raise ExerciseFailed(f"your grid has dtype {picture.dtype}; a picture is uint8 in 0..255: convert the "
-                                 "images with to_uint8 (-1 -> 0, 1 -> 255).")
+            _fail(f"your grid has dtype {picture.dtype}; a picture is uint8 in 0..255: convert the "
+                  "images with to_uint8 (-1 -> 0, 1 -> 255).")
         for i, image in enumerate(to_uint8(images)):
             row, col = divmod(i, n_cols)
             top, left = pad + row * (3 + pad), pad + col * (4 + pad)
             if not np.array_equal(picture[top : top + 3, left : left + 4], image):
-                raise ExerciseFailed(
+                _fail(
                     f"in {call}, image {i} is not at row {row}, column {col} (pixels [{top}:{top + 3}, "
                     f"{left}:{left + 4}]): fill the grid row by row, left to right, with to_uint8 of each image.")
     _passed(name, "uint8 pictures of the right size, images row by row, cols and pad honoured.")
@@ -197,23 +198,24 @@ def check_discriminator_block(discriminator_block):
     __tracebackhide__ = True
     name = "discriminator_block"
     inputs = _images(4, (8, 8, 4))
-    with _student_code(name, "discriminator_block(8, 0.0)"):
-        block = _layers(name, discriminator_block(8, 0.0), "discriminator_block(8, 0.0)")
-        outputs = block(inputs, training=False)
+    block = _layers(_attempt(name, "discriminator_block(8, 0.0)", discriminator_block, 8, 0.0),
+                    "discriminator_block(8, 0.0)")
+    outputs = _attempt(name, "your block on inputs of shape (4, 8, 8, 4)", block, inputs, training=False)
     shape = (None, *outputs.shape[1:])
     if shape[1:3] != (4, 4):
-        raise ExerciseFailed(f"your block turns (None, 8, 8, 4) into {shape}; it should halve height and width to "
-                             "(None, 4, 4, 8): use Conv2D with strides=2 and padding='same'.")
+        _fail(f"your block turns (None, 8, 8, 4) into {shape}; it should halve height and width to "
+              "(None, 4, 4, 8): use Conv2D with strides=2 and padding='same'.")
     if shape[3] != 8:
-        raise ExerciseFailed(f"discriminator_block(8, 0.0) makes {shape[3]} channels (output {shape}); expected 8: "
-                             "pass `filters` to the Conv2D.")
+        _fail(f"discriminator_block(8, 0.0) makes {shape[3]} channels (output {shape}); expected 8: "
+              "pass `filters` to the Conv2D.")
     _check_gradients(name, block, inputs)
-    with _student_code(name, "discriminator_block(8, 0.5)"):
-        block = _layers(name, discriminator_block(8, 0.5), "discriminator_block(8, 0.5)")
-        training, inference = block(inputs, training=True), block(inputs, training=False)
+    call = "discriminator_block(8, 0.5)"
+    block = _layers(_attempt(name, call, discriminator_block, 8, 0.5), call)
+    training = _attempt(name, f"the layers of {call} in training", block, inputs, training=True)
+    inference = _attempt(name, f"the layers of {call} in inference", block, inputs, training=False)
     if np.allclose(training, inference):
-        raise ExerciseFailed("with dropout=0.5 your block gives the same output in training and in inference: it "
-                             "ignores its `dropout` argument. Add layers.Dropout(dropout) after the activation.")
+        _fail("with dropout=0.5 your block gives the same output in training and in inference: it "
+              "ignores its `dropout` argument. Add layers.Dropout(dropout) after the activation.")
     _passed(name, "(None, 8, 8, 4) -> (None, 4, 4, 8) with filters=8, dropout used, every weight gets a gradient.")
 
 
@@ -224,28 +226,28 @@ def check_build_discriminator(build_discriminator):
     name = "build_discriminator"
     for image_shape in [(28, 28, 1), (32, 32, 3)]:
         call = f"build_discriminator(image_shape={image_shape}, width=8)"
-        with _student_code(name, call):
-            discriminator = build_discriminator(image_shape=image_shape, width=8)
+        discriminator = _attempt(name, call, build_discriminator, image_shape=image_shape, width=8)
         if not isinstance(discriminator, keras.Model):
-            raise ExerciseFailed(f"{call} returned {discriminator!r}; it should return the keras model.")
+            _fail(f"{call} returned {discriminator!r}; it should return the keras model.")
         images = _images(4, image_shape)
-        with _student_code(name, f"calling your discriminator on images of shape {images.shape}"):
-            logits = discriminator(images, training=False).numpy()
-            loud = discriminator(1000 * images, training=False).numpy()
+        call = f"calling your discriminator on images of shape {images.shape}"
+        logits = np.asarray(_attempt(name, call, discriminator, images, training=False))
+        loud = np.asarray(_attempt(name, call, discriminator, 1000 * images, training=False))
         if logits.shape != (4, 1):
-            raise ExerciseFailed(f"your discriminator gives {logits.shape} for 4 images of {image_shape}; expected "
-                                 "(4, 1), one logit per image: end with Flatten and Dense(1).")
+            _fail(f"your discriminator gives {logits.shape} for 4 images of {image_shape}; expected "
+                  "(4, 1), one logit per image: end with Flatten and Dense(1).")
         if np.all(np.abs(loud) <= 1):
-            raise ExerciseFailed("your discriminator's outputs stay within [-1, 1] even for inputs 1000 times larger: "
-                                 "it ends with a squashing activation (sigmoid or tanh). Return the raw logit; the "
-                                 "losses apply the sigmoid themselves (from_logits=True).")
+            _fail("your discriminator's outputs stay within [-1, 1] even for inputs 1000 times larger: "
+                  "it ends with a squashing activation (sigmoid or tanh). Return the raw logit; the "
+                  "losses apply the sigmoid themselves (from_logits=True).")
     _check_gradients(name, discriminator, images)
-    with _student_code(name, "build_discriminator(image_shape=(32, 32, 3), width=8, dropout=0.5)"):
-        dropping = build_discriminator(image_shape=(32, 32, 3), width=8, dropout=0.5)
-        training, inference = dropping(images, training=True), dropping(images, training=False)
+    call = "build_discriminator(image_shape=(32, 32, 3), width=8, dropout=0.5)"
+    dropping = _attempt(name, call, build_discriminator, image_shape=(32, 32, 3), width=8, dropout=0.5)
+    training = _attempt(name, f"the model of {call} in training", dropping, images, training=True)
+    inference = _attempt(name, f"the model of {call} in inference", dropping, images, training=False)
     if np.allclose(training, inference):
-        raise ExerciseFailed("with dropout=0.5 your discriminator gives the same output in training and in inference: "
-                             "pass `dropout` on to discriminator_block.")
+        _fail("with dropout=0.5 your discriminator gives the same output in training and in inference: "
+              "pass `dropout` on to discriminator_block.")
     _passed(name, "(None, 28, 28, 1) and (None, 32, 32, 3) -> (None, 1) logits, dropout used, every weight gets a "
             "gradient.")
 
@@ -265,11 +267,10 @@ def _loss_value(name, loss, *logits, **kwargs):
     arrays = [np.array(x, dtype="float32").reshape(-1, 1) for x in logits]
     arguments = ", ".join([*(str(list(x)) for x in logits), *(f"{k}={v}" for k, v in kwargs.items())])
     call = f"{name}({arguments})"
-    with _student_code(name, call):
-        value = np.asarray(loss(*arrays, **kwargs))
+    value = np.asarray(_attempt(name, call, loss, *arrays, **kwargs))
     if value.shape != ():
-        raise ExerciseFailed(f"{call} returns shape {value.shape}; a loss is one number (shape ()): take the mean "
-                             "over the images.")
+        _fail(f"{call} returns shape {value.shape}; a loss is one number (shape ()): take the mean "
+              "over the images.")
     return float(value), call
 
 
@@ -284,35 +285,35 @@ def check_discriminator_loss(discriminator_loss):
     name = "discriminator_loss"
     right, call = _loss_value(name, discriminator_loss, [10.0, 10.0], [-10.0, -10.0])
     if right > 1:
-        raise ExerciseFailed(f"your discriminator loss on real logits of +10 and fake logits of -10 (a confident, "
-                             f"correct discriminator) is {right:.2f}; it should be near 0. Are the labels of real and "
-                             "fake swapped? Real images get target 1, generated ones 0.")
+        _fail(f"your discriminator loss on real logits of +10 and fake logits of -10 (a confident, "
+              f"correct discriminator) is {right:.2f}; it should be near 0. Are the labels of real and "
+              "fake swapped? Real images get target 1, generated ones 0.")
     fooled, call = _loss_value(name, discriminator_loss, [10.0, 10.0], [10.0, 10.0])
     if fooled < 5:
-        raise ExerciseFailed(f"{call} is {fooled:.2f}: calling generated images real (fake logits +10) should cost "
-                             "about 10. Do the fake logits get target 0?")
+        _fail(f"{call} is {fooled:.2f}: calling generated images real (fake logits +10) should cost "
+              "about 10. Do the fake logits get target 0?")
     chance, call = _loss_value(name, discriminator_loss, [0.0, 0.0], [0.0, 0.0])
     if _close(chance, math.log(2)):
-        raise ExerciseFailed(f"at chance (all logits 0) your loss is ln 2 = {chance:.4f}; expected 2 ln 2 = 1.3863: "
-                             "add the real and the fake terms instead of averaging them.")
+        _fail(f"at chance (all logits 0) your loss is ln 2 = {chance:.4f}; expected 2 ln 2 = 1.3863: "
+              "add the real and the fake terms instead of averaging them.")
     real, fake = [2.0, -1.0], [-3.0, 0.5]
     value, call = _loss_value(name, discriminator_loss, real, fake)
     expected = _mean_bce(1, real) + _mean_bce(0, fake)
     if not _close(value, expected) or not _close(chance, 2 * math.log(2)):
-        raise ExerciseFailed(f"{call} is {value:.4f}; expected {expected:.4f} (and 2 ln 2 at chance): binary "
-                             "cross-entropy on logits (from_logits=True), averaged over the images, real against 1 "
-                             "plus fake against 0.")
+        _fail(f"{call} is {value:.4f}; expected {expected:.4f} (and 2 ln 2 at chance): binary "
+              "cross-entropy on logits (from_logits=True), averaged over the images, real against 1 "
+              "plus fake against 0.")
     value, call = _loss_value(name, discriminator_loss, [4.0], [-4.0], label_smoothing=0.1)
     expected = _bce(0.9, 4.0) + _bce(0, -4.0)
     if _close(value, _bce(1, 4.0) + _bce(0, -4.0)):
-        raise ExerciseFailed(f"{call} ignores label_smoothing: real images should get the target "
-                             "1 - label_smoothing (0.9 here).")
+        _fail(f"{call} ignores label_smoothing: real images should get the target "
+              "1 - label_smoothing (0.9 here).")
     if _close(value, _bce(0.9, 4.0) + _bce(0.1, -4.0)):
-        raise ExerciseFailed(f"{call} smooths the fake targets too: the smoothing is one-sided, real targets become "
-                             "1 - label_smoothing and fake targets stay 0.")
+        _fail(f"{call} smooths the fake targets too: the smoothing is one-sided, real targets become "
+              "1 - label_smoothing and fake targets stay 0.")
     if not _close(value, expected):
-        raise ExerciseFailed(f"{call} is {value:.4f}; expected {expected:.4f}: real targets 1 - label_smoothing, "
-                             "fake targets 0.")
+        _fail(f"{call} is {value:.4f}; expected {expected:.4f}: real targets 1 - label_smoothing, "
+              "fake targets 0.")
     _passed(name, "near 0 when D is right, 2 ln 2 at chance, exact on known logits, one-sided label smoothing.")
 
 
@@ -323,20 +324,20 @@ def check_generator_loss(generator_loss):
     name = "generator_loss"
     chance, call = _loss_value(name, generator_loss, [0.0, 0.0])
     if _close(chance, -math.log(2)):
-        raise ExerciseFailed(f"at chance (all logits 0) your generator loss is {chance:.4f} = log(1 - 0.5): that is "
-                             "the minimax form, minimising log(1 - D(G(z))). Use the non-saturating form: binary "
-                             "cross-entropy of the fake logits against target 1.")
+        _fail(f"at chance (all logits 0) your generator loss is {chance:.4f} = log(1 - 0.5): that is "
+              "the minimax form, minimising log(1 - D(G(z))). Use the non-saturating form: binary "
+              "cross-entropy of the fake logits against target 1.")
     rejected, call = _loss_value(name, generator_loss, [-6.0, -6.0])
     if rejected < 1:
-        raise ExerciseFailed(f"your generator loss is {rejected:.4f} when the discriminator confidently rejects the "
-                             "fakes (logits -6); it should be large (about 6) so the generator learns most exactly "
-                             "then. Are the labels swapped? The generator wants its fakes labelled real: target 1.")
+        _fail(f"your generator loss is {rejected:.4f} when the discriminator confidently rejects the "
+              "fakes (logits -6); it should be large (about 6) so the generator learns most exactly "
+              "then. Are the labels swapped? The generator wants its fakes labelled real: target 1.")
     logits = [-6.0, 0.5, 2.0]
     value, call = _loss_value(name, generator_loss, logits)
     expected = _mean_bce(1, logits)
     if not _close(value, expected) or not _close(chance, math.log(2)):
-        raise ExerciseFailed(f"{call} is {value:.4f}; expected {expected:.4f} (and ln 2 at chance): binary "
-                             "cross-entropy on logits (from_logits=True) against target 1, averaged over the images.")
+        _fail(f"{call} is {value:.4f}; expected {expected:.4f} (and ln 2 at chance): binary "
+              "cross-entropy on logits (from_logits=True) against target 1, averaged over the images.")
     _passed(name, "ln 2 at chance, large when D rejects the fakes, exact on known logits.")
 
 
@@ -381,42 +382,40 @@ def check_train_step(gan_class):
     generator, discriminator = build_generator(8, (8, 8, 1), width=8), build_discriminator((8, 8, 1), width=8)
     discriminator.layers[-1].bias.assign([2.0])  # D starts out calling everything real, so smoothing shows in d_loss
     real = _real_batch()
-    with _student_code(name, "building your GAN (GAN(generator, discriminator, latent_dim=8, ...)) and compiling it"):
-        gan = _small_gan(gan_class, generator, discriminator, label_smoothing=0.0)
+    building = "building your GAN (GAN(generator, discriminator, latent_dim=8, ...)) and compiling it"
+    gan = _attempt(name, building, _small_gan, gan_class, generator, discriminator, label_smoothing=0.0)
     g_before = [v.numpy().copy() for v in gan.generator.trainable_variables]
     d_before = [v.numpy().copy() for v in gan.discriminator.trainable_variables]
-    with _student_code(name, "gan.train_step(real_images)", TAPE_HINTS):
-        logs = gan.train_step(real)
+    logs = _attempt(name, "gan.train_step(real_images)", gan.train_step, real, hints=TAPE_HINTS)
     expected = {"d_loss", "g_loss", "d_real", "d_fake"}
     if not isinstance(logs, dict) or not expected <= set(logs):
         keys = sorted(logs) if isinstance(logs, dict) else logs
-        raise ExerciseFailed(f"train_step returned {keys}; it should return a dict with d_loss, g_loss, d_real "
-                             "(mean D(x)) and d_fake (mean D(G(z))).")
+        _fail(f"train_step returned {keys}; it should return a dict with d_loss, g_loss, d_real "
+              "(mean D(x)) and d_fake (mean D(G(z))).")
     values = {key: float(logs[key]) for key in sorted(expected)}
     for key, value in values.items():
         if not math.isfinite(value):
-            raise ExerciseFailed(f"{key} is {value} after one step.")
+            _fail(f"{key} is {value} after one step.")
     for key in ("d_real", "d_fake"):
         if not 0 < values[key] < 1:
-            raise ExerciseFailed(f"{key} is {values[key]:.3f}; it is a probability, the mean of sigmoid(logits), "
-                                 "between 0 and 1 (not the mean logit).")
+            _fail(f"{key} is {values[key]:.3f}; it is a probability, the mean of sigmoid(logits), "
+                  "between 0 and 1 (not the mean logit).")
     for network, before, loss, tape in [("generator", g_before, "g_loss", "g_tape"),
                                         ("discriminator", d_before, "d_loss", "d_tape")]:
         unchanged = _unchanged(getattr(gan, network), before)
         if unchanged:
-            raise ExerciseFailed(f"one training step left the {network}'s weights {unchanged} unchanged: compute "
-                                 f"{tape}.gradient({loss}, {network}.trainable_variables) and apply it with the "
-                                 f"{network}'s optimizer.")
-    with _student_code(name, "train_step with label_smoothing=0.5"):
-        smoothed_logs = _small_gan(gan_class, generator, discriminator, label_smoothing=0.5).train_step(real)
+            _fail(f"one training step left the {network}'s weights {unchanged} unchanged: compute "
+                  f"{tape}.gradient({loss}, {network}.trainable_variables) and apply it with the "
+                  f"{network}'s optimizer.")
+    smoothed = _attempt(name, building, _small_gan, gan_class, generator, discriminator, label_smoothing=0.5)
+    smoothed_logs = _attempt(name, "train_step with label_smoothing=0.5", smoothed.train_step, real, hints=TAPE_HINTS)
     if _close(float(smoothed_logs["d_loss"]), values["d_loss"]):
-        raise ExerciseFailed("your train_step gives the same d_loss with label_smoothing 0 and 0.5: pass "
-                             "self.label_smoothing to discriminator_loss.")
-    with _student_code(name, "tf.function(gan.train_step) (the way fit and notebook 4 run it)"):
-        step = tf.function(gan.train_step)
-        losses = [float(step(real)["d_loss"]) for _ in range(12)]
+        _fail("your train_step gives the same d_loss with label_smoothing 0 and 0.5: pass "
+              "self.label_smoothing to discriminator_loss.")
+    step, call = tf.function(gan.train_step), "tf.function(gan.train_step) (the way fit and notebook 4 run it)"
+    losses = [float(_attempt(name, call, step, real, hints=TAPE_HINTS)["d_loss"]) for _ in range(12)]
     if not np.mean(losses[-3:]) < np.mean(losses[:3]):
-        raise ExerciseFailed(
+        _fail(
             f"on one fixed batch the discriminator loss went from {losses[0]:.3f} to {losses[-1]:.3f} in 12 steps "
             "instead of falling: the discriminator should learn to tell this batch from the fakes. Apply the gradient "
             "of d_loss (not g_loss, and not its negative) to the discriminator's variables.")
