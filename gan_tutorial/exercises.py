@@ -13,7 +13,9 @@ notebooks and grades submitted ones (see ``gan_tutorial.assignments``).
 """
 
 import dataclasses
+import functools
 import math
+import random
 import sys
 import traceback
 
@@ -40,11 +42,24 @@ EXERCISES = {}
 
 
 def exercise(notebook, solution):
-    """Register ``check_<name>`` as the check of exercise ``<name>`` in ``notebook``."""
+    """Register ``check_<name>`` as the check of exercise ``<name>`` in ``notebook``.
+
+    The registered check leaves Python's random state as it found it (Keras draws the seeds of
+    new layers from it), so a notebook computes the same numbers with or without its checks.
+    """
     def register(check):
+        @functools.wraps(check)
+        def check_keeping_random_state(answer):
+            __tracebackhide__ = True
+            state = random.getstate()
+            try:
+                return check(answer)
+            finally:
+                random.setstate(state)
+
         name = check.__name__.removeprefix("check_")
-        EXERCISES[name] = Exercise(name, notebook, solution, check)
-        return check
+        EXERCISES[name] = Exercise(name, notebook, solution, check_keeping_random_state)
+        return check_keeping_random_state
     return register
 
 

@@ -7,6 +7,7 @@ build and their grading are tested in test_assignments.py.
 """
 
 import importlib
+import random
 
 import keras
 import numpy as np
@@ -251,3 +252,13 @@ def test_an_error_in_the_answer_names_the_call():
 
     with pytest.raises(exercises.ExerciseFailed, match=r"generator_loss\(\[0.0, 0.0\]\) raised "):
         exercises.check_generator_loss(generator_loss)
+
+
+def test_a_check_leaves_the_random_state_as_it_found_it():
+    # Keras seeds new layers from Python's random module: a notebook must compute the same numbers with or
+    # without its checks.
+    state = random.getstate()
+    exercises.check_build_generator(models.build_generator)
+    with pytest.raises(exercises.ExerciseFailed):
+        exercises.check_build_generator(generator_with_three_channels)
+    assert random.getstate() == state
