@@ -137,13 +137,16 @@ def test_an_unsolved_submission_fails_each_check_saying_what_is_not_written(grad
 
 
 def test_a_partly_wrong_submission_gets_specific_messages(grading):
-    messages = {name: e["message"] for name, e in grading[1]["students"]["partly_wrong"]["exercises"].items()}
+    student = grading[1]["students"]["partly_wrong"]
+    messages = {name: e["message"] for name, e in student["exercises"].items()}
     assert "your generator outputs (None, 28, 28, 3); expected (None, 28, 28, 1)" in messages.pop("build_generator")
     assert "Are the labels of real and fake swapped?" in messages.pop("discriminator_loss")
     assert messages.pop("grid").startswith("grid is not written yet")  # although the student emptied its check cell
     assert messages.pop("train_step") == "04_training_step.ipynb was not submitted"
     assert set(messages.values()) == {""}
-    assert grading[1]["students"]["partly_wrong"]["points"] == 5
+    lost = sum(student["exercises"][name]["max_points"]
+               for name in ["build_generator", "discriminator_loss", "grid", "train_step"])
+    assert student["points"] == student["max_points"] - lost
 
 
 def test_the_grades_are_printed_as_a_table(grading):
