@@ -155,3 +155,10 @@ def test_the_grades_are_printed_as_a_table(grading):
     assert lines[0].split() == ["student", *exercises.EXERCISES, "total"]
     for line, (student, result) in zip(lines[1:4], report["students"].items()):
         assert line.split()[0] == student and line.split()[-1] == f"{result['points']}/{result['max_points']}"
+
+
+def test_the_command_line_builds_and_refuses_a_missing_folder(tmp_path, capsys):
+    assert cli.main(["exercises", "build", "--out", str(tmp_path)]) == 0
+    assert sorted(p.name for p in tmp_path.glob("*.ipynb")) == sorted(p.name for p in RELEASED.glob("*.ipynb"))
+    assert cli.main(["exercises", "grade", str(tmp_path / "missing")]) == 2
+    assert "is not a folder of submissions" in capsys.readouterr().err
