@@ -1,6 +1,7 @@
 # make demo   train the MNIST DCGAN (5 minutes of training) and write samples, GIF and plots to runs/mnist
 # make test   every test: unit tests and the notebooks under nbval, in fast mode
 # make lab    open the notebooks in JupyterLab
+# make exercises  build the student notebooks (notebooks/exercises/) from the solution notebooks
 # Each target creates .venv and installs the package into it first if needed.
 
 PYTHON ?= python3
@@ -8,7 +9,7 @@ VENV ?= .venv
 BIN = $(VENV)/bin
 RUN_DIR ?= runs/mnist
 
-.PHONY: install demo test lab bench clean
+.PHONY: install demo test lab bench exercises clean
 
 install: $(VENV)/.installed
 
@@ -30,6 +31,9 @@ lab: install
 
 bench: install
 	$(BIN)/gan-tutorial bench --dataset mnist
+
+exercises: install
+	$(BIN)/gan-tutorial exercises build
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache

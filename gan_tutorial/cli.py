@@ -1,4 +1,4 @@
-"""Command line: ``gan-tutorial train | sample | bench | evaluate`` (also ``python -m gan_tutorial``)."""
+"""Command line: ``gan-tutorial train | sample | bench | evaluate | exercises`` (also ``python -m gan_tutorial``)."""
 
 import argparse
 import json
@@ -7,7 +7,7 @@ import sys
 
 import numpy as np
 
-from gan_tutorial import benchmark, data, training
+from gan_tutorial import assignments, benchmark, data, training
 from gan_tutorial.gan import COMPILE_MODES, generate
 from gan_tutorial.models import UPSAMPLING_STYLES
 
@@ -83,6 +83,9 @@ def build_parser():
     evaluate.add_argument("--threshold", type=float, default=0.9)
     evaluate.add_argument("--seed", type=int, default=0)
     evaluate.add_argument("--data-dir")
+
+    exercises = commands.add_parser("exercises", help="build the student notebooks, or grade submitted ones")
+    assignments.add_arguments(exercises)
     return parser
 
 
@@ -143,7 +146,8 @@ def run_evaluate(args):
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
-    handlers = {"train": run_train, "sample": run_sample, "bench": run_bench, "evaluate": run_evaluate}
+    handlers = {"train": run_train, "sample": run_sample, "bench": run_bench, "evaluate": run_evaluate,
+                "exercises": assignments.run}
     try:
         return handlers[args.command](args)
     except (data.DataNotFoundError, FileNotFoundError, ValueError) as error:

@@ -42,6 +42,7 @@ class GAN(keras.Model):
         return keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
 
     def train_step(self, real_images):
+        """Train both networks on one batch of real images (N, H, W, C) in [-1, 1]; return the step's logs."""
         # The noise batch follows the real batch, so a partial last batch would work too.
         noise = self.sample_noise(tf.shape(real_images)[0])
         with tf.GradientTape() as d_tape, tf.GradientTape() as g_tape:

@@ -4,6 +4,13 @@ A code cell that starts with ``# From gan_tutorial/<module>.py`` may hold only
 definitions (and imports); each function or class in it must be character for
 character the one in that module. Edit the module, then paste the new version
 into the notebook (the failure shows the diff).
+
+Exercises: such a cell may also hold nbgrader's ``### BEGIN SOLUTION`` and
+``### END SOLUTION`` lines around the part a student writes. They are comments, and the
+comparison drops them (``without_solution_markers``), so the library stays the one
+source of the code, the solutions included: the student notebooks in
+notebooks/exercises/ are built from these cells with each marked region replaced by a
+placeholder (gan_tutorial/assignments.py), and are not compared here.
 """
 
 import ast
@@ -16,11 +23,13 @@ import re
 
 import pytest
 
+from gan_tutorial.assignments import without_solution_markers
+
 NOTEBOOKS = pathlib.Path(__file__).resolve().parents[1] / "notebooks"
 MARKER = re.compile(r"^# From gan_tutorial/(\w+)\.py")
 SHOWN = {
     "01_data": {"to_model_range", "make_dataset"},
-    "02_generator": {"generator_block", "build_generator"},
+    "02_generator": {"generator_block", "build_generator", "grid"},
     "03_discriminator": {"discriminator_block", "build_discriminator", "discriminator_loss", "generator_loss"},
     "04_training_step": {"GAN"},
     "06_train_cifar10": {"resize_block", "output_layers"},
@@ -32,7 +41,7 @@ def synced_cells():
     for path in sorted(NOTEBOOKS.glob("*.ipynb")):
         cells = json.loads(path.read_text())["cells"]
         for index, cell in enumerate(cells):
-            source = "".join(cell["source"])
+            source = without_solution_markers("".join(cell["source"]))
             match = MARKER.match(source)
             if cell["cell_type"] == "code" and match:
                 yield pytest.param(path.stem, match.group(1), source, id=f"{path.stem}-cell{index}")

@@ -1,0 +1,83 @@
+"""Three example submissions of the student notebooks, for the grading test and for trying the grader.
+
+* ``correct``: every solution region filled in with the reference solution;
+* ``partly_wrong``: build_generator makes 3 channels, discriminator_loss has the labels
+  swapped, grid is left unwritten and its check cell edited to ``pass`` (the grader
+  restores it), and 04_training_step was not submitted;
+* ``empty``: the student notebooks as handed out.
+
+    python tests/example_submissions.py /tmp/submissions   # writes them, then grades them
+"""
+
+import json
+import pathlib
+import sys
+
+from gan_tutorial import assignments
+
+NOTEBOOKS = assignments.NOTEBOOKS
+RELEASED = NOTEBOOKS / assignments.EXERCISE_FOLDER
+
+# (notebook, grade_id of the solution cell, text in the solution, the mistake)
+MISTAKES = [
+    ("02_generator", "build_generator", "layers.Conv2DTranspose(channels,", "layers.Conv2DTranspose(3,"),
+    ("02_generator", "build_generator", "    assert model.output_shape == (None, *image_shape), model.output_shape\n",
+     ""),
+    ("03_discriminator", "losses", "real_targets = keras.ops.full_like(real_logits, 1.0 - label_smoothing)",
+     "real_targets = keras.ops.zeros_like(real_logits)"),
+    ("03_discriminator", "losses", "fake_targets = keras.ops.zeros_like(fake_logits)",
+     "fake_targets = keras.ops.full_like(fake_logits, 1.0 - label_smoothing)"),
+]
+
+
+def read(path):
+    return json.loads(pathlib.Path(path).read_text(encoding="utf-8"))
+
+
+def solved(name):
+    """The student notebook ``name`` with every solution region as in the solution notebook."""
+    solutions = {assignments.nbgrader(c).get("grade_id"): c for c in read(NOTEBOOKS / f"{name}.ipynb")["cells"]}
+    notebook = read(RELEASED / f"{name}.ipynb")
+    for cell in notebook["cells"]:
+        if assignments.nbgrader(cell).get("solution"):
+            source = "".join(solutions[assignments.nbgrader(cell)["grade_id"]]["source"])
+            cell["source"] = assignments.without_solution_markers(source)
+    return notebook
+
+
+def partly_wrong(name):
+    notebook = solved(name)
+    released = {assignments.nbgrader(c).get("grade_id"): c for c in read(RELEASED / f"{name}.ipynb")["cells"]}
+    for cell in notebook["cells"]:
+        grade_id = assignments.nbgrader(cell).get("grade_id")
+        for mistake_notebook, mistake_cell, right, wrong in MISTAKES:
+            if (mistake_notebook, mistake_cell) == (name, grade_id):
+                source = "".join(cell["source"])
+                assert right in source, (name, grade_id, right)
+                cell["source"] = source.replace(right, wrong)
+        if grade_id == "grid":
+            cell["source"] = released["grid"]["source"]
+        if grade_id == "check_grid":
+            cell["source"] = "pass"
+    return notebook
+
+
+def write_example_submissions(folder):
+    """Write folder/correct, folder/partly_wrong and folder/empty; return the folder."""
+    folder = pathlib.Path(folder)
+    names = [path.stem for path in sorted(RELEASED.glob("*.ipynb"))]
+    students = {
+        "correct": {name: solved(name) for name in names},
+        "partly_wrong": {name: partly_wrong(name) for name in names if name != "04_training_step"},
+        "empty": {name: read(RELEASED / f"{name}.ipynb") for name in names},
+    }
+    for student, notebooks in students.items():
+        (folder / student).mkdir(parents=True, exist_ok=True)
+        for name, notebook in notebooks.items():
+            (folder / student / f"{name}.ipynb").write_text(assignments.notebook_text(notebook), encoding="utf-8")
+    return folder
+
+
+if __name__ == "__main__":
+    target = write_example_submissions(sys.argv[1])
+    sys.exit(assignments.main(["grade", str(target)]))

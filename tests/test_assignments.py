@@ -1,0 +1,164 @@
+"""Student notebooks: built from the solution notebooks, committed up to date, and graded.
+
+The grading tests grade the three example submissions of example_submissions.py once per
+session through the command line (``gan-tutorial exercises grade``): every student notebook
+solved with the reference solution (``correct``), as handed out (``empty``), and with
+plausible mistakes (``partly_wrong``). Each notebook runs in its own Jupyter kernel up to
+its last graded cell; eight notebook runs in all, the slowest part of these tests.
+"""
+
+import contextlib
+import io
+import json
+
+import pytest
+from example_submissions import write_example_submissions
+
+from gan_tutorial import assignments, cli, exercises
+
+RELEASED = assignments.NOTEBOOKS / assignments.EXERCISE_FOLDER
+
+
+def test_committed_student_notebooks_are_what_the_build_makes_now(tmp_path):
+    built = assignments.build(out=tmp_path)
+    assert [p.name for p in built] == sorted(p.name for p in RELEASED.glob("*.ipynb"))
+    for path in built:
+        assert path.read_bytes() == (RELEASED / path.name).read_bytes(), (
+            f"notebooks/exercises/{path.name} is stale: run `make exercises` and commit the result")
+
+
+def test_building_twice_gives_identical_files(tmp_path):
+    first, second = assignments.build(out=tmp_path / "a"), assignments.build(out=tmp_path / "b")
+    assert [p.read_bytes() for p in first] == [p.read_bytes() for p in second]
+
+
+SOLUTION = '''class Model:
+    def step(self, x):
+        """Docstring stays."""
+        ### BEGIN SOLUTION
+        y = 2 * x
+        return y
+        ### END SOLUTION
+
+def helper():
+    ### BEGIN SOLUTION
+    return 1
+    ### END SOLUTION'''
+
+
+def test_a_region_becomes_a_placeholder_at_its_indentation():
+    assert assignments.student_source(SOLUTION) == '''class Model:
+    def step(self, x):
+        """Docstring stays."""
+        # YOUR CODE HERE
+        raise NotImplementedError("write step")
+
+def helper():
+    # YOUR CODE HERE
+    raise NotImplementedError("write helper")'''
+
+
+def test_without_markers_the_solution_is_left():
+    assert assignments.without_solution_markers(SOLUTION) == '''class Model:
+    def step(self, x):
+        """Docstring stays."""
+        y = 2 * x
+        return y
+
+def helper():
+    return 1
+'''
+
+
+@pytest.mark.parametrize("source", ["### BEGIN SOLUTION\nx = 1", "x = 1\n### END SOLUTION",
+                                    "### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION"])
+def test_unbalanced_markers_are_refused(source):
+    with pytest.raises(ValueError):
+        assignments.student_source(source)
+
+
+def cells_by_grade_id(path):
+    cells = json.loads(path.read_text())["cells"]
+    return {assignments.nbgrader(c)["grade_id"]: c for c in cells if assignments.nbgrader(c)}
+
+
+@pytest.mark.parametrize("name", list(exercises.EXERCISES))
+def test_each_exercise_has_a_graded_cell_calling_its_check(name):
+    exercise = exercises.EXERCISES[name]
+    cell = cells_by_grade_id(assignments.NOTEBOOKS / f"{exercise.notebook}.ipynb").get(f"check_{name}")
+    assert cell is not None, f"{exercise.notebook} has no graded cell with grade_id check_{name}"
+    assert assignments.nbgrader(cell)["points"] > 0 and assignments.nbgrader(cell)["locked"]
+    assert f"check_{name}(" in "".join(cell["source"])
+
+
+def test_every_graded_cell_belongs_to_a_registered_exercise():
+    for path in RELEASED.glob("*.ipynb"):
+        for grade_id, cell in cells_by_grade_id(path).items():
+            if assignments.is_graded(cell):
+                name = grade_id.removeprefix("check_")
+                assert name in exercises.EXERCISES and exercises.EXERCISES[name].notebook == path.stem, grade_id
+
+
+@pytest.mark.parametrize("path", sorted(RELEASED.glob("*.ipynb")), ids=lambda p: p.stem)
+def test_student_notebooks_hold_placeholders_and_no_outputs(path):
+    solutions = cells_by_grade_id(assignments.NOTEBOOKS / path.name)
+    for cell in json.loads(path.read_text())["cells"]:
+        source = "".join(cell["source"])
+        assert assignments.BEGIN not in source and "execution" not in cell["metadata"]
+        if cell["cell_type"] == "code":
+            assert cell["outputs"] == [] and cell["execution_count"] is None
+        if assignments.nbgrader(cell).get("solution"):
+            regions = "".join(solutions[assignments.nbgrader(cell)["grade_id"]]["source"]).count(assignments.BEGIN)
+            assert source.count("raise NotImplementedError(") == regions > 0
+
+
+@pytest.fixture(scope="module")
+def grading(tmp_path_factory):
+    """Grade the example submissions with the command line; return its printed table and its JSON report."""
+    folder = write_example_submissions(tmp_path_factory.mktemp("submissions"))
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(io.StringIO()):
+        assert cli.main(["exercises", "grade", str(folder)]) == 0
+    return printed.getvalue(), json.loads((folder / "grades.json").read_text())
+
+
+def test_a_correct_submission_passes_every_check(grading):
+    student = grading[1]["students"]["correct"]
+    assert {name: e["message"] for name, e in student["exercises"].items()} == dict.fromkeys(exercises.EXERCISES, "")
+    assert student["points"] == student["max_points"] > 0
+
+
+def test_an_unsolved_submission_fails_each_check_saying_what_is_not_written(grading):
+    student = grading[1]["students"]["empty"]
+    for name, result in student["exercises"].items():
+        assert result["points"] == 0
+        assert result["message"].startswith(f"{name} is not written yet: replace the `raise NotImplementedError`")
+    assert set(student["exercises"]) == set(exercises.EXERCISES)
+
+
+def test_a_partly_wrong_submission_gets_specific_messages(grading):
+    student = grading[1]["students"]["partly_wrong"]
+    messages = {name: e["message"] for name, e in student["exercises"].items()}
+    assert "your generator outputs (None, 28, 28, 3); expected (None, 28, 28, 1)" in messages.pop("build_generator")
+    assert "Are the labels of real and fake swapped?" in messages.pop("discriminator_loss")
+    assert messages.pop("grid").startswith("grid is not written yet")  # although the student emptied its check cell
+    assert messages.pop("train_step") == "04_training_step.ipynb was not submitted"
+    assert set(messages.values()) == {""}
+    lost = sum(student["exercises"][name]["max_points"]
+               for name in ["build_generator", "discriminator_loss", "grid", "train_step"])
+    assert student["points"] == student["max_points"] - lost
+
+
+def test_the_grades_are_printed_as_a_table(grading):
+    printed, report = grading
+    lines = printed.splitlines()
+    assert lines[0].split() == ["student", *exercises.EXERCISES, "total"]
+    for line, (student, result) in zip(lines[1:4], report["students"].items()):
+        assert line.split()[0] == student and line.split()[-1] == f"{result['points']}/{result['max_points']}"
+
+
+def test_the_command_line_builds_and_refuses_a_missing_folder(tmp_path, capsys):
+    assert cli.main(["exercises", "build", "--out", str(tmp_path)]) == 0
+    assert sorted(p.name for p in tmp_path.glob("*.ipynb")) == sorted(p.name for p in RELEASED.glob("*.ipynb"))
+    assert cli.main(["exercises", "grade", str(tmp_path / "missing")]) == 2
+    assert "is not a folder of submissions" in capsys.readouterr().err

@@ -1,0 +1,264 @@
+"""The exercise checks: the library's answers pass, plausible wrong answers get a helpful message.
+
+The library holds the reference answers (the solution notebooks show its code, see
+test_notebook_code.py), so checking the library is checking the solution notebooks' code;
+the notebooks themselves also call every check under nbval. The student notebooks, their
+build and their grading are tested in test_assignments.py.
+"""
+
+import importlib
+import random
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+from keras import layers
+
+from gan_tutorial import data, exercises, losses, models, plots
+from gan_tutorial.gan import GAN
+
+
+def reference(exercise):
+    module, attribute = exercise.solution.split(":")
+    return getattr(importlib.import_module(module), attribute)
+
+
+@pytest.mark.parametrize("name", list(exercises.EXERCISES))
+def test_the_reference_answer_passes(name, capsys):
+    exercise = exercises.EXERCISES[name]
+    exercise.check(reference(exercise))
+    assert capsys.readouterr().out.startswith(f"\N{CHECK MARK} {name} passed")
+
+
+def test_every_exercise_of_the_issue_is_registered():
+    assert {"generator_block", "build_generator", "grid", "discriminator_block", "build_discriminator",
+            "discriminator_loss", "generator_loss", "train_step"} <= set(exercises.EXERCISES)
+
+
+# Plausible wrong answers, each a small change to the reference answer.
+
+def generator_with_three_channels(latent_dim=16, image_shape=(28, 28, 1), width=8):
+    return models.build_generator(latent_dim, (*image_shape[:2], 3), width)
+
+
+def generator_ending_in_sigmoid(latent_dim=16, image_shape=(28, 28, 1), width=8):
+    model = models.build_generator(latent_dim, image_shape, width)
+    return keras.Sequential([*model.layers[:-1], layers.Activation("sigmoid")])
+
+
+def generator_block_without_stride(filters):
+    return [layers.Conv2DTranspose(filters, 4, padding="same"), layers.BatchNormalization(), layers.LeakyReLU(0.2)]
+
+
+def generator_block_with_fixed_filters(filters):
+    return models.generator_block(64)
+
+
+def generator_block_with_an_unused_weight(filters):
+    return [*models.generator_block(filters), UnusedWeight()]
+
+
+class UnusedWeight(layers.Layer):
+    """A layer whose weight never touches the output."""
+
+    def build(self, input_shape):
+        self.scale = self.add_weight(shape=(), initializer="ones")
+
+    def call(self, inputs):
+        return inputs
+
+
+def discriminator_block_without_dropout(filters, dropout):
+    return models.discriminator_block(filters, 0.0)
+
+
+def discriminator_ending_in_sigmoid(image_shape=(28, 28, 1), width=8, dropout=0.0):
+    model = models.build_discriminator(image_shape, width, dropout)
+    model.add(layers.Activation("sigmoid"))
+    return model
+
+
+def discriminator_returning_a_map(image_shape=(28, 28, 1), width=8, dropout=0.0):
+    model = models.build_discriminator(image_shape, width, dropout)
+    return keras.Sequential([keras.Input(image_shape), *model.layers[:-2], layers.Conv2D(1, 3, padding="same")])
+
+
+def bce(targets, logits):
+    return keras.ops.mean(keras.losses.binary_crossentropy(targets, logits, from_logits=True))
+
+
+def discriminator_loss_with_swapped_labels(real_logits, fake_logits, label_smoothing=0.0):
+    return bce(keras.ops.zeros_like(real_logits), real_logits) + bce(keras.ops.ones_like(fake_logits), fake_logits)
+
+
+def discriminator_loss_averaged(real_logits, fake_logits, label_smoothing=0.0):
+    return losses.discriminator_loss(real_logits, fake_logits, label_smoothing) / 2
+
+
+def discriminator_loss_on_probabilities(real_logits, fake_logits, label_smoothing=0.0):
+    real_targets = keras.ops.full_like(real_logits, 1.0 - label_smoothing)
+    return (keras.ops.mean(keras.losses.binary_crossentropy(real_targets, real_logits))
+            + keras.ops.mean(keras.losses.binary_crossentropy(keras.ops.zeros_like(fake_logits), fake_logits)))
+
+
+def discriminator_loss_ignoring_smoothing(real_logits, fake_logits, label_smoothing=0.0):
+    return losses.discriminator_loss(real_logits, fake_logits)
+
+
+def discriminator_loss_smoothing_both_sides(real_logits, fake_logits, label_smoothing=0.0):
+    return (bce(keras.ops.full_like(real_logits, 1 - label_smoothing), real_logits)
+            + bce(keras.ops.full_like(fake_logits, label_smoothing), fake_logits))
+
+
+def discriminator_loss_per_image(real_logits, fake_logits, label_smoothing=0.0):
+    return (keras.losses.binary_crossentropy(keras.ops.ones_like(real_logits), real_logits, from_logits=True)
+            + keras.losses.binary_crossentropy(keras.ops.zeros_like(fake_logits), fake_logits, from_logits=True))
+
+
+def generator_loss_minimax(fake_logits):
+    return -bce(keras.ops.zeros_like(fake_logits), fake_logits)
+
+
+def generator_loss_with_target_zero(fake_logits):
+    return bce(keras.ops.zeros_like(fake_logits), fake_logits)
+
+
+def grid_of_floats(images, cols=None, pad=2):
+    return plots.grid(images, cols, pad).astype("float32") / 127.5 - 1
+
+
+def grid_by_columns(images, cols=None, pad=2):
+    """Fills column by column: the transpose of the right order."""
+    n, h, w, _ = images.shape
+    cols = cols or int(np.ceil(np.sqrt(n)))
+    rows = int(np.ceil(n / cols))
+    order = [i for col in range(cols) for i in range(col, rows * cols, cols)]
+    picture = plots.grid(np.zeros_like(images), cols, pad)
+    for slot, i in enumerate(order):
+        if i < n:
+            top, left = pad + (slot // cols) * (h + pad), pad + (slot % cols) * (w + pad)
+            picture[top : top + h, left : left + w] = data.to_uint8(images[i])
+    return picture
+
+
+def grid_ignoring_pad(images, cols=None, pad=2):
+    return plots.grid(images, cols)
+
+
+def train_step_variant(name, *, d_sign=1.0, update_generator=True, use_smoothing=True, log_logits=False):
+    """A GAN class whose train_step makes one of the usual mistakes."""
+
+    class Variant(GAN):
+        def train_step(self, real_images):
+            noise = self.sample_noise(tf.shape(real_images)[0])
+            with tf.GradientTape() as d_tape, tf.GradientTape() as g_tape:
+                fake_images = self.generator(noise, training=True)
+                real_logits = self.discriminator(real_images, training=True)
+                fake_logits = self.discriminator(fake_images, training=True)
+                smoothing = self.label_smoothing if use_smoothing else 0.0
+                d_loss = losses.discriminator_loss(real_logits, fake_logits, smoothing)
+                g_loss = losses.generator_loss(fake_logits)
+                d_objective = d_sign * d_loss
+            d_vars, g_vars = self.discriminator.trainable_variables, self.generator.trainable_variables
+            self.d_optimizer.apply(d_tape.gradient(d_objective, d_vars), d_vars)
+            if update_generator:
+                self.g_optimizer.apply(g_tape.gradient(g_loss, g_vars), g_vars)
+            squash = (lambda x: x) if log_logits else keras.ops.sigmoid
+            return {"d_loss": d_loss, "g_loss": g_loss, "d_real": keras.ops.mean(squash(real_logits)),
+                    "d_fake": keras.ops.mean(squash(fake_logits))}
+
+    Variant.__name__ = name
+    return Variant
+
+
+WRONG_ANSWERS = [
+    ("build_generator", generator_with_three_channels,
+     "your generator outputs (None, 28, 28, 3); expected (None, 28, 28, 1) - check the filters of the last "
+     "Conv2DTranspose"),
+    ("build_generator", generator_ending_in_sigmoid, "end with tanh, not sigmoid"),
+    ("generator_block", generator_block_without_stride, "use Conv2DTranspose with strides=2"),
+    ("generator_block", generator_block_with_fixed_filters, "pass `filters` to the Conv2DTranspose"),
+    ("generator_block", generator_block_with_an_unused_weight, "no gradient reaches"),
+    ("grid", grid_of_floats, "a picture is uint8"),
+    ("grid", grid_by_columns, "fill the grid row by row"),
+    ("grid", grid_ignoring_pad, "pixel(s) of padding"),
+    ("discriminator_block", discriminator_block_without_dropout, "ignores its `dropout` argument"),
+    ("build_discriminator", discriminator_ending_in_sigmoid, "Return the raw logit"),
+    ("build_discriminator", discriminator_returning_a_map, "one logit per image"),
+    ("discriminator_loss", discriminator_loss_with_swapped_labels, "Are the labels of real and fake swapped?"),
+    ("discriminator_loss", discriminator_loss_averaged, "add the real and the fake terms"),
+    ("discriminator_loss", discriminator_loss_on_probabilities, "from_logits=True"),
+    ("discriminator_loss", discriminator_loss_ignoring_smoothing, "ignores label_smoothing"),
+    ("discriminator_loss", discriminator_loss_smoothing_both_sides, "one-sided"),
+    ("discriminator_loss", discriminator_loss_per_image, "a loss is one number"),
+    ("generator_loss", generator_loss_minimax, "that is the minimax form"),
+    ("generator_loss", generator_loss_with_target_zero, "Are the labels swapped?"),
+    ("train_step", train_step_variant("train_step_maximising_d_loss", d_sign=-1.0),
+     "the discriminator loss went from"),
+    ("train_step", train_step_variant("train_step_without_generator_update", update_generator=False),
+     "left the generator's weights"),
+    ("train_step", train_step_variant("train_step_ignoring_smoothing", use_smoothing=False),
+     "pass self.label_smoothing"),
+    ("train_step", train_step_variant("train_step_logging_logits", log_logits=True), "it is a probability"),
+]
+
+
+@pytest.mark.parametrize("name, answer, message", WRONG_ANSWERS, ids=[a.__name__ for _, a, _ in WRONG_ANSWERS])
+def test_a_plausible_wrong_answer_gets_a_helpful_message(name, answer, message):
+    with pytest.raises(exercises.ExerciseFailed) as failure:
+        exercises.EXERCISES[name].check(answer)
+    assert message in str(failure.value)
+
+
+def not_written_yet(*args, **kwargs):
+    raise NotImplementedError
+
+
+def test_an_unwritten_exercise_says_so():
+    def generator_loss(fake_logits):
+        raise NotImplementedError
+
+    with pytest.raises(exercises.ExerciseFailed,
+                       match="generator_loss is not written yet: replace the `raise NotImplementedError` line in its"):
+        exercises.check_generator_loss(generator_loss)
+
+
+def test_an_unwritten_helper_is_named():
+    def build_generator(latent_dim, image_shape, width):
+        return not_written_yet()
+
+    with pytest.raises(exercises.ExerciseFailed, match="build_generator calls not_written_yet, which is not written "
+                       "yet: replace the `raise NotImplementedError` line in the cell of not_written_yet"):
+        exercises.check_build_generator(build_generator)
+
+
+def test_a_gradient_outside_the_tape_gets_a_hint():
+    class GANWithLossOutsideTheTape(GAN):
+        def train_step(self, real_images):
+            fake_logits = self.discriminator(self.generator(self.sample_noise(16)))
+            with tf.GradientTape() as tape:
+                pass
+            grads = tape.gradient(losses.generator_loss(fake_logits), self.generator.trainable_variables)
+            self.g_optimizer.apply(grads, self.generator.trainable_variables)
+
+    with pytest.raises(exercises.ExerciseFailed, match="inside the `with tf.GradientTape"):
+        exercises.check_train_step(GANWithLossOutsideTheTape)
+
+
+def test_an_error_in_the_answer_names_the_call():
+    def generator_loss(fake_logits):
+        return fake_logits.mean(axis=2)
+
+    with pytest.raises(exercises.ExerciseFailed, match=r"generator_loss\(\[0.0, 0.0\]\) raised "):
+        exercises.check_generator_loss(generator_loss)
+
+
+def test_a_check_leaves_the_random_state_as_it_found_it():
+    # Keras seeds new layers from Python's random module: a notebook must compute the same numbers with or
+    # without its checks.
+    state = random.getstate()
+    exercises.check_build_generator(models.build_generator)
+    with pytest.raises(exercises.ExerciseFailed):
+        exercises.check_build_generator(generator_with_three_channels)
+    assert random.getstate() == state
