@@ -438,6 +438,28 @@ def check_train_step(gan_class):
             "loss falls on a fixed batch.")
 
 
+@exercise("06_train_cifar10", "gan_tutorial.models:resize_block")
+def check_resize_block(resize_block):
+    """A block doubles height and width without Conv2DTranspose, makes ``filters`` channels, trains every weight."""
+    __tracebackhide__ = True
+    name = "resize_block"
+    layer_list = _attempt(name, "resize_block(8)", resize_block, 8)
+    block = _layers(layer_list, "resize_block(8)")
+    if any(isinstance(layer, keras.layers.Conv2DTranspose) for layer in layer_list):
+        _fail("your resize_block uses Conv2DTranspose; this style doubles the size with layers.UpSampling2D() "
+              "and then convolves with an ordinary Conv2D (kernel 3, padding='same').")
+    outputs = _attempt(name, "your block on inputs of shape (2, 4, 4, 16)", block, _images(2, (4, 4, 16)))
+    shape = (None, *outputs.shape[1:])
+    if shape[1:3] != (8, 8):
+        _fail(f"your block turns (None, 4, 4, 16) into {shape}; it should double height and width to "
+              "(None, 8, 8, 8): UpSampling2D(2) doubles, and the Conv2D needs padding='same' to keep the size.")
+    if shape[3] != 8:
+        _fail(f"resize_block(8) makes {shape[3]} channels (output {shape}); expected 8: pass `filters` to the Conv2D.")
+    _check_gradients(name, block, _images(2, (4, 4, 16)))
+    _passed(name, "(None, 4, 4, 16) -> (None, 8, 8, 8) with filters=8, no transposed convolution, every weight "
+                  "gets a gradient.")
+
+
 if __name__ == "__main__":
     from gan_tutorial.assignments import main
 

@@ -20,7 +20,7 @@ RELEASED = NOTEBOOKS / assignments.EXERCISE_FOLDER
 
 # (notebook, grade_id of the solution cell, text in the solution, the mistake)
 MISTAKES = [
-    ("02_generator", "build_generator", "layers.Conv2DTranspose(channels,", "layers.Conv2DTranspose(3,"),
+    ("02_generator", "build_generator", "output_layers(channels, upsampling)", "output_layers(3, upsampling)"),
     ("02_generator", "build_generator", "    assert model.output_shape == (None, *image_shape), model.output_shape\n",
      ""),
     ("03_discriminator", "losses", "real_targets = keras.ops.full_like(real_logits, 1.0 - label_smoothing)",

@@ -69,6 +69,14 @@ class UnusedWeight(layers.Layer):
         return inputs
 
 
+def resize_block_with_transposed_convolution(filters):
+    return models.generator_block(filters)
+
+
+def resize_block_with_valid_padding(filters):
+    return [layers.UpSampling2D(2), layers.Conv2D(filters, 3), layers.BatchNormalization(), layers.LeakyReLU(0.2)]
+
+
 def discriminator_block_without_dropout(filters, dropout):
     return models.discriminator_block(filters, 0.0)
 
@@ -201,6 +209,8 @@ WRONG_ANSWERS = [
     ("train_step", train_step_variant("train_step_ignoring_smoothing", use_smoothing=False),
      "pass self.label_smoothing"),
     ("train_step", train_step_variant("train_step_logging_logits", log_logits=True), "it is a probability"),
+    ("resize_block", resize_block_with_transposed_convolution, "uses Conv2DTranspose"),
+    ("resize_block", resize_block_with_valid_padding, "needs padding='same'"),
 ]
 
 
