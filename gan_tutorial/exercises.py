@@ -124,22 +124,32 @@ def _images(n, image_shape):
     return np.random.default_rng(1).uniform(-1, 1, (n, *image_shape)).astype("float32")
 
 
+def _check_doubling_block(name, block_layers, size, how_to_double, where_filters_go):
+    """``block_layers`` (from ``name(8)``) turn (2, size, size, 16) into (2, 2 * size, 2 * size, 8) and all train."""
+    __tracebackhide__ = True
+    block = _layers(block_layers, f"{name}(8)")
+    inputs = _images(2, (size, size, 16))
+    outputs = _attempt(name, f"your block on inputs of shape {inputs.shape}", block, inputs)
+    shape, expected = (None, *outputs.shape[1:]), (None, 2 * size, 2 * size, 8)
+    if shape[1:3] != expected[1:3]:
+        _fail(f"your block turns (None, {size}, {size}, 16) into {shape}; it should double height and width to "
+              f"{expected}: {how_to_double}")
+    if shape[3] != 8:
+        _fail(f"{name}(8) makes {shape[3]} channels (output {shape}); expected 8: pass `filters` to the "
+              f"{where_filters_go}.")
+    _check_gradients(name, block, inputs)
+    return f"(None, {size}, {size}, 16) -> {expected} with filters=8"
+
+
 @exercise("02_generator", "gan_tutorial.models:generator_block")
 def check_generator_block(generator_block):
     """A block doubles height and width, makes ``filters`` channels, and trains every weight."""
     __tracebackhide__ = True
     name = "generator_block"
-    block = _layers(_attempt(name, "generator_block(8)", generator_block, 8), "generator_block(8)")
-    outputs = _attempt(name, "your block on inputs of shape (2, 7, 7, 16)", block, _images(2, (7, 7, 16)))
-    shape = (None, *outputs.shape[1:])
-    if shape[1:3] != (14, 14):
-        _fail(f"your block turns (None, 7, 7, 16) into {shape}; it should double height and width to "
-              "(None, 14, 14, 8): use Conv2DTranspose with strides=2 and padding='same'.")
-    if shape[3] != 8:
-        _fail(f"generator_block(8) makes {shape[3]} channels (output {shape}); expected 8: "
-              "pass `filters` to the Conv2DTranspose.")
-    _check_gradients(name, block, _images(2, (7, 7, 16)))
-    _passed(name, "(None, 7, 7, 16) -> (None, 14, 14, 8) with filters=8, and every weight gets a gradient.")
+    block_layers = _attempt(name, "generator_block(8)", generator_block, 8)
+    shapes = _check_doubling_block(name, block_layers, 7, "use Conv2DTranspose with strides=2 and padding='same'.",
+                                   "Conv2DTranspose")
+    _passed(name, f"{shapes}, and every weight gets a gradient.")
 
 
 def _check_image_range(name, images, image_shape):
@@ -443,21 +453,15 @@ def check_resize_block(resize_block):
     """A block doubles height and width without Conv2DTranspose, makes ``filters`` channels, trains every weight."""
     __tracebackhide__ = True
     name = "resize_block"
-    layer_list = _attempt(name, "resize_block(8)", resize_block, 8)
-    block = _layers(layer_list, "resize_block(8)")
-    if any(isinstance(layer, keras.layers.Conv2DTranspose) for layer in layer_list):
+    block_layers = _attempt(name, "resize_block(8)", resize_block, 8)
+    transposed = [x for x in block_layers if isinstance(x, keras.layers.Conv2DTranspose)] if isinstance(
+        block_layers, (list, tuple)) else []
+    if transposed:
         _fail("your resize_block uses Conv2DTranspose; this style doubles the size with layers.UpSampling2D() "
               "and then convolves with an ordinary Conv2D (kernel 3, padding='same').")
-    outputs = _attempt(name, "your block on inputs of shape (2, 4, 4, 16)", block, _images(2, (4, 4, 16)))
-    shape = (None, *outputs.shape[1:])
-    if shape[1:3] != (8, 8):
-        _fail(f"your block turns (None, 4, 4, 16) into {shape}; it should double height and width to "
-              "(None, 8, 8, 8): UpSampling2D(2) doubles, and the Conv2D needs padding='same' to keep the size.")
-    if shape[3] != 8:
-        _fail(f"resize_block(8) makes {shape[3]} channels (output {shape}); expected 8: pass `filters` to the Conv2D.")
-    _check_gradients(name, block, _images(2, (4, 4, 16)))
-    _passed(name, "(None, 4, 4, 16) -> (None, 8, 8, 8) with filters=8, no transposed convolution, every weight "
-                  "gets a gradient.")
+    shapes = _check_doubling_block(name, block_layers, 4, "UpSampling2D(2) doubles, and the Conv2D needs "
+                                   "padding='same' to keep the size.", "Conv2D")
+    _passed(name, f"{shapes}, no transposed convolution, and every weight gets a gradient.")
 
 
 if __name__ == "__main__":
