@@ -164,10 +164,10 @@ def nearest_neighbours(queries, references, k=1, batch_size=256):
     return np.concatenate(indices), np.concatenate(distances)
 
 
-def quality_report(fake_features, real_features, probabilities, threshold=0.9, class_names=None, seed=0):
+def quality_report(fake_features, real_features, probabilities, threshold=0.9, class_names=None, subsets=100, seed=0):
     """FID and KID of generated against real features, the Inception Score of the generated images'
     class probabilities (N, K), and their ``class_report``, in one JSON-ready dict."""
-    kid_mean, kid_std = kernel_inception_distance(fake_features, real_features, seed=seed)
+    kid_mean, kid_std = kernel_inception_distance(fake_features, real_features, subsets=subsets, seed=seed)
     score_mean, score_std = inception_score(probabilities)
     return {
         "fid": round(frechet_distance(fake_features, real_features), 4),
