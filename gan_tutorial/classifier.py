@@ -19,7 +19,9 @@ from gan_tutorial.runtime import cache_dir
 FEATURE_LAYER = "features"
 # Bump when the network or its training changes, so that no older cached classifier is loaded.
 VERSION = 2
-# Per dataset: filters of each conv_block, random horizontal flips, training epochs.
+# Per dataset: filters of each conv_block, random horizontal flips, training epochs. Measured on a 2-core CPU
+# (while other jobs ran; CPU seconds of all threads): MNIST 99.39% test accuracy for 308 CPU s, CIFAR-10
+# (25,000 training images) 78.2% for 651 CPU s.
 RECIPES = {
     "mnist": {"widths": (32, 64), "flip": False, "epochs": 3},
     "cifar10": {"widths": (32, 64, 128), "flip": True, "epochs": 8},
@@ -30,8 +32,8 @@ def conv_block(filters):
     """Two 3x3 Conv2D -> BatchNorm -> ReLU, then 2x2 max pooling: halves height and width.
 
     BatchNorm's moving averages use momentum 0.9, not Keras's 0.99: in a training of a few
-    hundred steps, 0.99 still remembers the early weights, and a classifier trained on 12,000
-    MNIST digits for 2 epochs scored 36% on the test set with 0.99 and 97% with 0.9.
+    hundred steps, 0.99 still remembers the early weights. Trained on 12,000 MNIST digits for
+    2 epochs (batch 128), a classifier scored 36% on the test set with 0.99 and 97% with 0.9.
     """
     block = []
     for _ in range(2):
