@@ -1,4 +1,4 @@
-"""Keras callbacks that watch a GAN train: budget, log, progress, samples, checkpoints."""
+"""Keras callbacks that watch a GAN train: budget, log, progress, samples, checkpoints, FID."""
 
 import csv
 import math
@@ -8,9 +8,13 @@ import time
 
 import keras
 
+from gan_tutorial.features import extract
+from gan_tutorial.gan import seeded_noise
+from gan_tutorial.metrics import feature_statistics, frechet_distance_from_statistics
 from gan_tutorial.plots import save_grid
 
 LOG_COLUMNS = ["step", "epoch", "seconds", "d_loss", "g_loss", "d_real", "d_fake"]
+FID_COLUMNS = ["step", "epoch", "fid", "n", "seconds"]
 
 
 class TrainingDivergedError(FloatingPointError):
@@ -144,3 +148,35 @@ class EpochCheckpoint(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         self.state.save(epoch + 1, self.clock.seconds())
+
+
+class FIDMonitor(keras.callbacks.Callback):
+    """Every ``every`` epochs, the FID of ``n`` generated images against real ones; one CSV row each (FID_COLUMNS).
+
+    ``feature_model`` maps images to features (``gan_tutorial.features``); ``real_images``
+    (M, H, W, C) in [-1, 1] are the reference, their features computed once. The samples come
+    from the same seeded noise every time. ``seconds`` is the time one FID took; it counts in
+    the training time budget, so keep ``n`` to a few thousand.
+    """
+
+    def __init__(self, feature_model, real_images, path, every=1, n=2000, seed=0):
+        super().__init__()
+        self.feature_model, self.path, self.every, self.n, self.seed = feature_model, path, every, n, seed
+        self.real_statistics = feature_statistics(extract(feature_model, real_images))
+
+    def on_epoch_end(self, epoch, logs=None):
+        if (epoch + 1) % self.every:
+            return
+        started = time.perf_counter()
+        noise = seeded_noise(self.n, self.model.latent_dim, self.seed)
+        images = self.model.generator.predict(noise, batch_size=500, verbose=0)
+        fake_statistics = feature_statistics(extract(self.feature_model, images))
+        fid = frechet_distance_from_statistics(*fake_statistics, *self.real_statistics)
+        new_file = not os.path.exists(self.path)
+        with open(self.path, "a", newline="") as f:
+            writer = csv.DictWriter(f, FID_COLUMNS)
+            if new_file:
+                writer.writeheader()
+            writer.writerow({"step": int(self.model.g_optimizer.iterations), "epoch": epoch + 1, "fid": round(fid, 4),
+                             "n": self.n, "seconds": round(time.perf_counter() - started, 2)})
+        print(f"  FID of {self.n} samples: {fid:.2f}", flush=True)

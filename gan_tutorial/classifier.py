@@ -2,11 +2,13 @@
 
 It answers "what does this generated image look like?": the share of samples it
 labels confidently, and how they spread over the classes (mode collapse shows as
-missing classes). Scores from it are not comparable with published Inception-based
-figures.
+missing classes). Its penultimate layer (``FEATURE_LAYER``, 128 numbers per image)
+gives the domain features of FID and KID (``gan_tutorial.features``). Scores from
+it are not comparable with published Inception-based figures.
 """
 
 import os
+import sys
 
 import keras
 from keras import layers
@@ -14,46 +16,88 @@ from keras import layers
 from gan_tutorial.data import IMAGE_SHAPES, load_images
 from gan_tutorial.runtime import cache_dir
 
-def build_classifier(image_shape, n_classes=10, width=32):
-    """Images (N, H, W, C) in [-1, 1] -> class probabilities (N, n_classes)."""
+FEATURE_LAYER = "features"
+# Bump when the network or its training changes, so that no older cached classifier is loaded.
+VERSION = 2
+# Per dataset: filters of each conv_block, random horizontal flips, training epochs. Measured on a 2-core CPU
+# (while other jobs ran; CPU seconds of all threads): MNIST 99.39% test accuracy for 308 CPU s, CIFAR-10
+# (25,000 training images) 78.2% for 651 CPU s.
+RECIPES = {
+    "mnist": {"widths": (32, 64), "flip": False, "epochs": 3},
+    "cifar10": {"widths": (32, 64, 128), "flip": True, "epochs": 8},
+}
+
+
+def conv_block(filters):
+    """Two 3x3 Conv2D -> BatchNorm -> ReLU, then 2x2 max pooling: halves height and width.
+
+    BatchNorm's moving averages use momentum 0.9, not Keras's 0.99: in a training of a few
+    hundred steps, 0.99 still remembers the early weights. Trained on 12,000 MNIST digits for
+    2 epochs (batch 128), a classifier scored 36% on the test set with 0.99 and 97% with 0.9.
+    """
+    block = []
+    for _ in range(2):
+        block += [layers.Conv2D(filters, 3, padding="same", use_bias=False), layers.BatchNormalization(momentum=0.9),
+                  layers.ReLU()]
+    return block + [layers.MaxPooling2D()]
+
+
+def build_classifier(image_shape, widths=(32, 64), n_classes=10, flip=False, feature_dim=128):
+    """Images (N, H, W, C) in [-1, 1] -> class probabilities (N, n_classes).
+
+    One ``conv_block`` per entry of ``widths``, then Flatten -> Dense(feature_dim, ReLU)
+    named ``FEATURE_LAYER`` -> Dense(n_classes, softmax). ``flip`` adds random
+    horizontal flips, active only in training (for photos; a flipped digit is no digit).
+    """
+    augmentation = [layers.RandomFlip("horizontal")] if flip else []
     return keras.Sequential(
         [
             keras.Input(shape=image_shape),
-            layers.Conv2D(width, 3, padding="same", activation="relu"),
-            layers.Conv2D(width, 3, padding="same", activation="relu"),
-            layers.MaxPooling2D(),
-            layers.Conv2D(2 * width, 3, padding="same", activation="relu"),
-            layers.Conv2D(2 * width, 3, padding="same", activation="relu"),
-            layers.MaxPooling2D(),
+            *augmentation,
+            *[layer for filters in widths for layer in conv_block(filters)],
             layers.Flatten(),
-            layers.Dropout(0.5),
+            layers.Dense(feature_dim, activation="relu", name=FEATURE_LAYER),
             layers.Dense(n_classes, activation="softmax"),
         ],
         name=f"classifier_{image_shape[0]}x{image_shape[1]}x{image_shape[2]}",
     )
 
 
-def train_classifier(dataset, epochs=3, limit=None, data_dir=None, verbose=0):
-    """Train a classifier on ``dataset``'s training split; return ``(model, test_accuracy)``."""
+def train_classifier(dataset, epochs=None, limit=None, data_dir=None, verbose=0, batch_size=64):
+    """Train ``dataset``'s classifier (``RECIPES``) on its training split; return ``(model, test_accuracy)``.
+
+    Adam with a learning rate that decays from 1e-3 to 0 along a cosine over the ``epochs``
+    (by default the recipe's); ``limit`` keeps the first ``limit`` training images.
+    """
+    recipe = RECIPES[dataset]
+    epochs = epochs or recipe["epochs"]
     x_train, y_train = load_images(dataset, "train", data_dir, limit)
     x_test, y_test = load_images(dataset, "test", data_dir)
-    model = build_classifier(IMAGE_SHAPES[dataset])
-    model.compile(keras.optimizers.Adam(1e-3), "sparse_categorical_crossentropy", metrics=["accuracy"])
-    model.fit(x_train, y_train, batch_size=128, epochs=epochs, verbose=verbose)
-    _, accuracy = model.evaluate(x_test, y_test, batch_size=512, verbose=0)
+    model = build_classifier(IMAGE_SHAPES[dataset], recipe["widths"], flip=recipe["flip"])
+    schedule = keras.optimizers.schedules.CosineDecay(1e-3, epochs * -(-len(x_train) // batch_size))
+    model.compile(keras.optimizers.Adam(schedule), "sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(x_train, y_train, batch_size=batch_size, epochs=epochs, verbose=verbose)
+    _, accuracy = model.evaluate(x_test, y_test, batch_size=500, verbose=0)
     return model, float(accuracy)
 
 
-def load_classifier(dataset, data_dir=None, epochs=3, limit=None):
-    """The cached classifier for ``dataset``, trained on first use (about two minutes for MNIST on 2 CPU cores).
+def classifier_path(dataset, epochs=None, limit=None):
+    """Where ``load_classifier`` caches the classifier; shrunk ones (fast mode) have their own name."""
+    suffix = "" if (epochs, limit) == (None, None) else f"_{epochs}epochs_{limit}images"
+    return os.path.join(cache_dir(), f"classifier_{dataset}_v{VERSION}{suffix}.keras")
+
+
+def load_classifier(dataset, data_dir=None, epochs=None, limit=None):
+    """The cached classifier for ``dataset``, trained on first use (a few minutes on 2 CPU cores).
 
     ``epochs`` and ``limit`` shrink training for fast mode; such classifiers are cached under their own name.
     """
-    suffix = "" if (epochs, limit) == (3, None) else f"_{epochs}epochs_{limit}images"
-    path = os.path.join(cache_dir(), f"classifier_{dataset}{suffix}.keras")
+    path = classifier_path(dataset, epochs, limit)
     if not os.path.exists(path):
-        model, accuracy = train_classifier(dataset, epochs=epochs, limit=limit, data_dir=data_dir)
-        print(f"Trained the {dataset} classifier: test accuracy {accuracy:.4f}; cached at {path}")
+        print(f"Training the {dataset} classifier once (it is cached at {path})...")
+        model, accuracy = train_classifier(dataset, epochs=epochs, limit=limit, data_dir=data_dir,
+                                           verbose=1 if sys.stdout.isatty() else 2)
+        print(f"Trained the {dataset} classifier: test accuracy {accuracy:.4f}")
         os.makedirs(os.path.dirname(path), exist_ok=True)
         model.save(path)
     return keras.models.load_model(path)

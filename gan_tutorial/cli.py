@@ -4,12 +4,15 @@ import argparse
 import json
 import os
 import sys
+import time
 
 import numpy as np
 
 from gan_tutorial import assignments, benchmark, data, training
 from gan_tutorial.gan import COMPILE_MODES, generate
 from gan_tutorial.models import UPSAMPLING_STYLES
+
+FID_SAMPLES = 2000  # generated and real images per FID during training
 
 
 def _dataset_name(value):
@@ -65,6 +68,9 @@ def build_parser():
     train.add_argument("--compile", dest="compile_mode", choices=("auto", *COMPILE_MODES), default="auto",
                        help="how the step runs; auto measures graph vs XLA once per machine")
     train.add_argument("--mixed-precision", action="store_true", help="float16 compute (for GPUs)")
+    train.add_argument("--fid-every", type=int, metavar="K",
+                       help=f"every K epochs, the FID (domain features) of {FID_SAMPLES} samples, written to "
+                            "fid.csv and fid.png (off by default; each takes a few seconds of the budget)")
 
     sample = commands.add_parser("sample", help="write generated images (uint8) from a run's latest checkpoint")
     sample.add_argument("run_dir")
@@ -76,10 +82,13 @@ def build_parser():
     _config_arguments(bench)
     bench.add_argument("--steps", type=int, default=20)
 
-    evaluate = commands.add_parser("evaluate", help="classify generated images; print JSON")
+    evaluate = commands.add_parser("evaluate", help="FID, KID, Inception Score and class histogram; print JSON")
     evaluate.add_argument("source", help="a run directory, or a .npz written by 'sample'")
     evaluate.add_argument("--dataset", type=_labelled_dataset_name, default="mnist")
-    evaluate.add_argument("--n", type=int, default=10000, help="images to generate from a run directory")
+    evaluate.add_argument("--features", choices=("domain", "inception"), default="domain",
+                          help="FID/KID features: the dataset's classifier (offline), or InceptionV3 (as in papers)")
+    evaluate.add_argument("--n", type=int, default=10000,
+                          help="images to generate from a run directory; as many real training images are compared")
     evaluate.add_argument("--threshold", type=float, default=0.9)
     evaluate.add_argument("--seed", type=int, default=0)
     evaluate.add_argument("--data-dir")
@@ -89,6 +98,20 @@ def build_parser():
     return parser
 
 
+def fid_monitor(dataset, run_dir, every, data_dir=None):
+    """A FIDMonitor with the dataset's domain features, against FID_SAMPLES real training images."""
+    if data.is_folder(dataset):
+        raise ValueError(f"--fid-every needs a labelled dataset ({', '.join(sorted(data.DATASETS))}), "
+                         "whose classifier provides the features.")
+    from gan_tutorial import features
+    from gan_tutorial.callbacks import FIDMonitor
+    from gan_tutorial.classifier import load_classifier
+
+    model = features.domain_model(load_classifier(dataset, data_dir))
+    real = features.real_images(dataset, FID_SAMPLES, "train", data_dir)
+    return FIDMonitor(model, real, os.path.join(run_dir, "fid.csv"), every, FID_SAMPLES)
+
+
 def run_train(args):
     config = training.TrainConfig.for_dataset(
         args.dataset, args.image_size, epochs=args.epochs, max_seconds=args.max_seconds, batch_size=args.batch_size,
@@ -96,7 +119,8 @@ def run_train(args):
         d_learning_rate=args.d_learning_rate, g_learning_rate=args.g_learning_rate, beta_1=args.beta_1,
         dropout=args.dropout, label_smoothing=args.label_smoothing, flip=args.flip, compile_mode=args.compile_mode,
         mixed_precision=args.mixed_precision)
-    result = training.train(config, args.out, data_dir=args.data_dir)
+    monitors = [fid_monitor(args.dataset, args.out, args.fid_every, args.data_dir)] if args.fid_every else []
+    result = training.train(config, args.out, data_dir=args.data_dir, extra_callbacks=monitors)
     print(f"Wrote {args.out}: samples/, progress.gif, losses.png, discriminator.png, log.csv, generator.keras "
           f"({result.step} steps, {result.epoch} epochs, {result.seconds:.0f} s of training).")
     return 130 if result.interrupted else 0
@@ -129,17 +153,31 @@ def load_samples(source, n, seed):
 
 
 def run_evaluate(args):
+    from gan_tutorial import features
     from gan_tutorial.classifier import load_classifier
-    from gan_tutorial.metrics import classifier_report
+    from gan_tutorial.metrics import quality_report
 
+    started = time.perf_counter()
     images = load_samples(args.source, args.n, args.seed)
     expected = data.IMAGE_SHAPES[args.dataset]
     if images.shape[1:] != expected:
         raise ValueError(f"Images have shape {images.shape[1:]}, but {args.dataset} images are {expected}.")
-    report = classifier_report(images, load_classifier(args.dataset, args.data_dir), args.threshold,
-                               data.CLASS_NAMES[args.dataset])
-    report["settings"] = {"source": args.source, "dataset": args.dataset, "features": "domain classifier",
-                          "seed": args.seed}
+    classifier = load_classifier(args.dataset, args.data_dir)
+    inception = args.features == "inception"
+    model = features.inception_model(expected) if inception else features.domain_model(classifier)
+    real = features.real_images(args.dataset, len(images), "train", args.data_dir, args.seed)
+    # InceptionV3 at 299x299 takes minutes on a CPU: smaller batches, and a progress bar.
+    options = {"batch_size": 50, "verbose": 1} if inception else {}
+    report = quality_report(features.extract(model, images, **options), features.extract(model, real, **options),
+                            classifier.predict(images, batch_size=500, verbose=0), args.threshold,
+                            data.CLASS_NAMES[args.dataset], seed=args.seed)
+    report["settings"] = {
+        "source": args.source, "dataset": args.dataset, "seed": args.seed, "n_generated": len(images),
+        "n_real": len(real), "real_split": "train",
+        "features": f"{args.features} ({model.output_shape[-1]} per image)",
+        "inception_score_classes": f"the {args.dataset} classifier's {classifier.output_shape[-1]} classes",
+        "seconds": round(time.perf_counter() - started, 1),
+    }
     print(json.dumps(report, indent=2))
     return 0
 

@@ -98,3 +98,17 @@ def generate(generator, n, seed=0, batch_size=500):
     """``n`` images (n, H, W, C) in [-1, 1] from ``seeded_noise`` (inference mode)."""
     noise = seeded_noise(n, generator.input_shape[-1], seed)
     return generator.predict(noise, batch_size=batch_size, verbose=0)
+
+
+def interpolate_noise(start, end, steps):
+    """``steps`` noise vectors (steps, latent_dim) from ``start`` to ``end`` along a great circle (slerp).
+
+    A straight line between two Gaussian noise vectors passes through vectors shorter than
+    any the generator saw in training; spherical interpolation keeps the length typical.
+    """
+    start, end = np.asarray(start, "float64"), np.asarray(end, "float64")
+    angle = np.arccos(np.clip(start @ end / (np.linalg.norm(start) * np.linalg.norm(end)), -1.0, 1.0))
+    t = np.linspace(0.0, 1.0, steps)[:, np.newaxis]
+    if angle < 1e-6:
+        return ((1 - t) * start + t * end).astype("float32")
+    return ((np.sin((1 - t) * angle) * start + np.sin(t * angle) * end) / np.sin(angle)).astype("float32")

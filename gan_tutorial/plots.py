@@ -122,3 +122,25 @@ def save_figure(fig, path):
     fig.savefig(path, dpi=100)
     plt.close(fig)
 
+
+def show_neighbours(queries, references, indices, title=None, size=6):
+    """Each query image in [-1, 1] followed by its nearest references (``indices`` (Nq, k)), one row each."""
+    rows = [np.concatenate([query[np.newaxis], references[row]]) for query, row in zip(queries, indices)]
+    return show_images(np.concatenate(rows), cols=indices.shape[1] + 1, title=title, size=size)
+
+
+def plot_fid(fid_log, log, features="domain features"):
+    """FID during training (``fid.csv``: step, fid, n) under the losses of the same steps (``log.csv``)."""
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(7, 5), sharex=True)
+    window = max(1, len(log["step"]) // 50)
+    for key, label in [("d_loss", "discriminator loss"), ("g_loss", "generator loss")]:
+        top.plot(log["step"], smooth(log[key], window), label=label)
+    top.set_ylabel("loss")
+    top.set_title("Losses (smoothed) and image quality")
+    top.legend()
+    bottom.plot(fid_log["step"], fid_log["fid"], marker="o", color="tab:green")
+    bottom.set_ylabel(f"FID, {features}\n({int(fid_log['n'][0])} samples)")
+    bottom.set_xlabel("training step")
+    bottom.set_ylim(bottom=0)
+    fig.tight_layout()
+    return fig

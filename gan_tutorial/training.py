@@ -9,6 +9,7 @@ A run directory holds everything a run makes::
     progress.gif           the grids as an animation
     log.csv                per step: d_loss, g_loss, D(x), D(G(z)), seconds
     losses.png, discriminator.png   the log as curves
+    fid.csv, fid.png       FID every few epochs, if asked for (callbacks.FIDMonitor, train --fid-every)
     generator.keras        the final generator, loadable with keras.models.load_model
 """
 
@@ -150,7 +151,7 @@ def _finished(config, state):
 
 
 def write_outputs(run_dir):
-    """Make progress.gif, losses.png and discriminator.png from what the run wrote so far."""
+    """Make progress.gif, losses.png, discriminator.png (and fid.png) from what the run wrote so far."""
     frames = sorted(glob.glob(os.path.join(run_dir, "samples", "epoch_*.png")))
     if frames:
         plots.save_gif(frames, os.path.join(run_dir, "progress.gif"))
@@ -158,6 +159,9 @@ def write_outputs(run_dir):
     if log:
         plots.save_figure(plots.plot_losses(log), os.path.join(run_dir, "losses.png"))
         plots.save_figure(plots.plot_discriminator_outputs(log), os.path.join(run_dir, "discriminator.png"))
+    fid_path = os.path.join(run_dir, "fid.csv")
+    if log and os.path.exists(fid_path):
+        plots.save_figure(plots.plot_fid(plots.read_log(fid_path), log), os.path.join(run_dir, "fid.png"))
 
 
 def train(config, run_dir, images=None, data_dir=None, verbose=True, extra_callbacks=()):

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from gan_tutorial import cli, data
+from gan_tutorial.classifier import classifier_path
 from gan_tutorial.runtime import cache_dir
 
 
@@ -54,13 +55,15 @@ def test_bench_reports_three_modes(capsys):
 
 def test_evaluate_real_digits(mnist_classifier, tmp_path, capsys):
     os.makedirs(cache_dir(), exist_ok=True)
-    mnist_classifier[0].save(os.path.join(cache_dir(), "classifier_mnist.keras"))
-    (x, _), _ = data.load_raw("mnist")
+    mnist_classifier[0].save(classifier_path("mnist"))
+    _, (x, _) = data.load_raw("mnist")
     np.savez(tmp_path / "real.npz", images=x[:1000, :, :, None])
     code, stdout, _ = run(capsys, "evaluate", str(tmp_path / "real.npz"), "--dataset", "mnist")
     report = json.loads(stdout)
     assert code == 0 and report["n"] == 1000 and report["classes_covered"] == 10
-    assert report["settings"]["features"] == "domain classifier"
+    assert report["settings"]["features"] == "domain (128 per image)" and report["settings"]["n_real"] == 1000
+    assert report["inception_score"]["mean"] > 8 and abs(report["kid"]["mean"]) < 3 * report["kid"]["std"]
+    assert report["fid"] >= 0
 
 
 def test_evaluate_refuses_images_of_the_wrong_shape(tmp_path, capsys):

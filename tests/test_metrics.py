@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 
 from gan_tutorial import data
-from gan_tutorial.metrics import class_report, classifier_report
+from gan_tutorial.metrics import (class_report, classifier_report, frechet_distance, frechet_distance_from_statistics,
+                                 inception_score, kernel_inception_distance, mmd_squared, nearest_neighbours)
 
 
 def test_class_report_on_known_probabilities():
@@ -39,3 +40,78 @@ def test_noise_does_not_score_as_digits(mnist_classifier):
     noise = np.random.default_rng(0).uniform(-1, 1, (500, 28, 28, 1)).astype("float32")
     report = classifier_report(noise, mnist_classifier[0])
     assert report["classes_covered"] < 5 or report["confident_share"] < 0.5
+
+
+def random_covariance(rng, d):
+    a = rng.standard_normal((d, d))
+    return a @ a.T / d + 0.1 * np.eye(d)
+
+
+def test_frechet_distance_of_diagonal_gaussians_is_the_closed_form():
+    mean_a, var_a = np.array([0.0, 1.0, -2.0]), np.array([1.0, 4.0, 0.25])
+    mean_b, var_b = np.array([1.0, 1.0, 0.0]), np.array([9.0, 1.0, 0.25])
+    expected = ((mean_a - mean_b) ** 2).sum() + ((np.sqrt(var_a) - np.sqrt(var_b)) ** 2).sum()  # 5 + 4 + 1
+    assert frechet_distance_from_statistics(mean_a, np.diag(var_a), mean_b, np.diag(var_b)) == pytest.approx(expected)
+
+
+def test_frechet_distance_of_non_commuting_covariances_is_the_closed_form():
+    # For 2x2 matrices, Tr(M^(1/2)) = sqrt(Tr M + 2 sqrt(det M)).
+    rng = np.random.default_rng(1)
+    cov_a, cov_b = random_covariance(rng, 2), random_covariance(rng, 2)
+    assert not np.allclose(cov_a @ cov_b, cov_b @ cov_a)
+    product = cov_a @ cov_b
+    trace_sqrt = np.sqrt(np.trace(product) + 2 * np.sqrt(np.linalg.det(product)))
+    expected = 1.0 + np.trace(cov_a) + np.trace(cov_b) - 2 * trace_sqrt
+    assert frechet_distance_from_statistics([0, 0], cov_a, [1, 0], cov_b) == pytest.approx(expected)
+
+
+def test_frechet_distance_of_samples_approaches_the_gaussians_distance():
+    rng = np.random.default_rng(2)
+    cov_a, cov_b = random_covariance(rng, 4), random_covariance(rng, 4)
+    mean_b = np.array([0.5, 0.0, -0.5, 1.0])
+    a = rng.multivariate_normal(np.zeros(4), cov_a, 200_000)
+    b = rng.multivariate_normal(mean_b, cov_b, 200_000)
+    exact = frechet_distance_from_statistics(np.zeros(4), cov_a, mean_b, cov_b)
+    assert frechet_distance(a, b) == pytest.approx(exact, rel=0.02)
+
+
+def test_identical_feature_sets_have_no_distance():
+    features = np.random.default_rng(3).standard_normal((500, 16))
+    assert frechet_distance(features, features) == pytest.approx(0.0, abs=1e-6)
+
+
+def test_frechet_distance_needs_feature_matrices():
+    with pytest.raises(ValueError, match=r"\(N, D\)"):
+        frechet_distance(np.zeros(10), np.zeros((10, 2)))
+
+
+def test_kid_is_unbiased_and_can_be_negative():
+    rng = np.random.default_rng(4)
+    values = [mmd_squared(rng.standard_normal((100, 8)), rng.standard_normal((100, 8))) for _ in range(200)]
+    assert abs(np.mean(values)) < 3 * np.std(values) / np.sqrt(len(values))  # zero on average
+    assert min(values) < 0  # single estimates fall below zero
+    same, _ = kernel_inception_distance(rng.standard_normal((2000, 8)), rng.standard_normal((2000, 8)),
+                                        subsets=20, subset_size=500)
+    shifted, _ = kernel_inception_distance(rng.standard_normal((2000, 8)), rng.standard_normal((2000, 8)) + 0.5,
+                                           subsets=20, subset_size=500)
+    assert abs(same) < 0.01 < shifted
+
+
+def test_inception_score_of_a_confident_uniform_classifier_is_the_number_of_classes():
+    one_hot = np.eye(10)[np.tile(np.arange(10), 50)]
+    assert inception_score(one_hot, splits=5) == pytest.approx((10.0, 0.0))
+
+
+def test_inception_score_of_a_constant_classifier_is_one():
+    assert inception_score(np.tile([0.7, 0.2, 0.1], (100, 1))) == pytest.approx((1.0, 0.0))
+    assert inception_score(np.tile([0.0, 1.0, 0.0], (100, 1))) == pytest.approx((1.0, 0.0))
+
+
+def test_nearest_neighbours_finds_the_closest_references_in_order():
+    references = np.array([[0.0, 0.0], [10.0, 0.0], [0.0, 3.0], [5.0, 5.0]])
+    queries = np.array([[0.0, 1.0], [9.0, 0.0]])
+    indices, distances = nearest_neighbours(queries, references, k=2, batch_size=1)
+    np.testing.assert_array_equal(indices, [[0, 2], [1, 3]])
+    np.testing.assert_allclose(distances, [[1.0, 2.0], [1.0, np.sqrt(41)]], rtol=1e-6)
+    images = np.random.default_rng(5).uniform(-1, 1, (6, 4, 4, 1))
+    assert nearest_neighbours(images[2:4] + 0.01, images)[0].ravel().tolist() == [2, 3]
