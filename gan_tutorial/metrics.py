@@ -112,7 +112,8 @@ def kernel_inception_distance(features_a, features_b, subsets=100, subset_size=1
     """KID: ``mmd_squared`` averaged over random subsets of two feature sets; returns ``(mean, std)``.
 
     Each of ``subsets`` rounds draws ``subset_size`` samples (fewer if a set is smaller)
-    from each set without replacement. Unlike FID, KID is unbiased: its mean does not
+    from each set without replacement; with sets no larger than ``subset_size`` every round
+    sees the same samples and the std is 0. Unlike FID, KID is unbiased: its mean does not
     depend on N, and the std says how much to trust it.
     """
     features_a = _feature_matrix(features_a, "features_a")
