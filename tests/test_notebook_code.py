@@ -23,6 +23,8 @@ SHOWN = {
     "02_generator": {"generator_block", "build_generator"},
     "03_discriminator": {"discriminator_block", "build_discriminator", "discriminator_loss", "generator_loss"},
     "04_training_step": {"GAN"},
+    "08_evaluation": {"frechet_distance_from_statistics", "frechet_distance", "mmd_squared",
+                      "kernel_inception_distance", "inception_score", "interpolate_noise"},
 }
 
 
