@@ -34,6 +34,8 @@ SHOWN = {
     "04_training_step": {"GAN"},
     "06_train_cifar10": {"resize_block", "output_layers"},
     "07_your_own_images": {"load_folder"},
+    "08_evaluation": {"frechet_distance_from_statistics", "frechet_distance", "mmd_squared",
+                      "kernel_inception_distance", "inception_score", "interpolate_noise"},
 }
 
 
