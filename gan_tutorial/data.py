@@ -59,6 +59,9 @@ def image_shape_of(name, image_size=None):
     if is_folder(check_dataset(name)):
         size = image_size or DEFAULT_FOLDER_IMAGE_SIZE
         return (size, size, 3)
+    if image_size not in (None, IMAGE_SHAPES[name][0]):
+        raise ValueError(f"{name} images are {IMAGE_SHAPES[name][0]} x {IMAGE_SHAPES[name][0]}; "
+                         "an image size can be chosen only for folder:PATH datasets.")
     return IMAGE_SHAPES[name]
 
 

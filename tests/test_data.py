@@ -147,6 +147,8 @@ def test_folder_dataset_names():
     assert data.image_shape_of("cifar10") == (32, 32, 3)
     with pytest.raises(ValueError, match="folder:PATH"):
         data.check_dataset("folder:")
+    with pytest.raises(ValueError, match="only for folder:PATH"):
+        data.image_shape_of("mnist", 64)
 
 
 def test_flip_mirrors_some_images_and_keeps_the_others():
