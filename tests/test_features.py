@@ -53,8 +53,9 @@ def test_real_digits_are_close_to_real_digits_and_noise_is_far(mnist_classifier)
     test = features.extract(model, data.load_images("mnist", "test", limit=2000)[0])
     noise = features.extract(model, np.random.default_rng(0).uniform(-1, 1, (2000, 28, 28, 1)).astype("float32"))
     assert train.shape == (2000, 128)
+    # How far noise lies depends on the (unseeded) classifier: measured 0.1% to 1.1% for KID, under 2% for FID.
     real_fid, noise_fid = frechet_distance(test, train), frechet_distance(noise, train)
-    assert real_fid < 0.02 * noise_fid
+    assert real_fid < 0.05 * noise_fid
     real_kid, _ = kernel_inception_distance(test, train, subsets=10)
     noise_kid, _ = kernel_inception_distance(noise, train, subsets=10)
-    assert real_kid < 0.01 * noise_kid
+    assert real_kid < 0.05 * noise_kid
