@@ -144,10 +144,23 @@ def scan_folder(folder):
     return readable, skipped
 
 
+class SkippedFilesWarning(UserWarning):
+    """Some files of an image folder were skipped; the message counts and names them."""
+
+
+_SHOWN_SKIP_WARNINGS = {}  # the warnings registry: each distinct message is shown once per session
+
+
 def warn_skipped(folder, skipped, total):
+    """One ``SkippedFilesWarning`` naming up to 10 skipped files with the reason for each.
+
+    It is issued without the caller's file and line (a notebook's would be a temporary path),
+    as ``gan_tutorial/data.py:0: SkippedFilesWarning: Skipped ...``.
+    """
     listed = ", ".join(f"{os.path.relpath(p, folder)} ({why})" for p, why in list(skipped.items())[:10])
     more = f" and {len(skipped) - 10} more" if len(skipped) > 10 else ""
-    warnings.warn(f"Skipped {len(skipped)} of {total} files in {folder}: {listed}{more}.", stacklevel=3)
+    warnings.warn_explicit(f"Skipped {len(skipped)} of {total} files in {folder}: {listed}{more}.",
+                           SkippedFilesWarning, "gan_tutorial/data.py", 0, registry=_SHOWN_SKIP_WARNINGS)
 
 
 def load_folder(folder, image_size=DEFAULT_FOLDER_IMAGE_SIZE, limit=None):

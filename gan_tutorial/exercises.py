@@ -124,18 +124,20 @@ def _images(n, image_shape):
     return np.random.default_rng(1).uniform(-1, 1, (n, *image_shape)).astype("float32")
 
 
-def _check_doubling_block(name, block_layers, size, how_to_double, where_filters_go):
-    """``block_layers`` (from ``name(8)``) turn (2, size, size, 16) into (2, 2 * size, 2 * size, 8) and all train."""
+def _check_resizing_block(name, block, call, size, new_size, how_to_resize, where_filters_go):
+    """``block`` (the layers of ``call``, made with filters=8) turns (2, size, size, 16) into
+    (2, new_size, new_size, 8) in inference, and every weight trains; return the shapes as text."""
     __tracebackhide__ = True
-    block = _layers(block_layers, f"{name}(8)")
+    block = _layers(block, call)
     inputs = _images(2, (size, size, 16))
-    outputs = _attempt(name, f"your block on inputs of shape {inputs.shape}", block, inputs)
-    shape, expected = (None, *outputs.shape[1:]), (None, 2 * size, 2 * size, 8)
+    outputs = _attempt(name, f"your block on inputs of shape {inputs.shape}", block, inputs, training=False)
+    shape, expected = (None, *outputs.shape[1:]), (None, new_size, new_size, 8)
+    change = "double" if new_size > size else "halve"
     if shape[1:3] != expected[1:3]:
-        _fail(f"your block turns (None, {size}, {size}, 16) into {shape}; it should double height and width to "
-              f"{expected}: {how_to_double}")
+        _fail(f"your block turns (None, {size}, {size}, 16) into {shape}; it should {change} height and width to "
+              f"{expected}: {how_to_resize}")
     if shape[3] != 8:
-        _fail(f"{name}(8) makes {shape[3]} channels (output {shape}); expected 8: pass `filters` to the "
+        _fail(f"{call} makes {shape[3]} channels (output {shape}); expected 8: pass `filters` to the "
               f"{where_filters_go}.")
     _check_gradients(name, block, inputs)
     return f"(None, {size}, {size}, 16) -> {expected} with filters=8"
@@ -147,8 +149,8 @@ def check_generator_block(generator_block):
     __tracebackhide__ = True
     name = "generator_block"
     block_layers = _attempt(name, "generator_block(8)", generator_block, 8)
-    shapes = _check_doubling_block(name, block_layers, 7, "use Conv2DTranspose with strides=2 and padding='same'.",
-                                   "Conv2DTranspose")
+    shapes = _check_resizing_block(name, block_layers, "generator_block(8)", 7, 14,
+                                   "use Conv2DTranspose with strides=2 and padding='same'.", "Conv2DTranspose")
     _passed(name, f"{shapes}, and every weight gets a gradient.")
 
 
@@ -222,18 +224,10 @@ def check_discriminator_block(discriminator_block):
     """A block halves height and width, makes ``filters`` channels, uses its dropout, and trains every weight."""
     __tracebackhide__ = True
     name = "discriminator_block"
-    inputs = _images(4, (8, 8, 4))
-    block = _layers(_attempt(name, "discriminator_block(8, 0.0)", discriminator_block, 8, 0.0),
-                    "discriminator_block(8, 0.0)")
-    outputs = _attempt(name, "your block on inputs of shape (4, 8, 8, 4)", block, inputs, training=False)
-    shape = (None, *outputs.shape[1:])
-    if shape[1:3] != (4, 4):
-        _fail(f"your block turns (None, 8, 8, 4) into {shape}; it should halve height and width to "
-              "(None, 4, 4, 8): use Conv2D with strides=2 and padding='same'.")
-    if shape[3] != 8:
-        _fail(f"discriminator_block(8, 0.0) makes {shape[3]} channels (output {shape}); expected 8: "
-              "pass `filters` to the Conv2D.")
-    _check_gradients(name, block, inputs)
+    call = "discriminator_block(8, 0.0)"
+    shapes = _check_resizing_block(name, _attempt(name, call, discriminator_block, 8, 0.0), call, 8, 4,
+                                   "use Conv2D with strides=2 and padding='same'.", "Conv2D")
+    inputs = _images(4, (8, 8, 16))
     call = "discriminator_block(8, 0.5)"
     block = _layers(_attempt(name, call, discriminator_block, 8, 0.5), call)
     training = _attempt(name, f"the layers of {call} in training", block, inputs, training=True)
@@ -241,7 +235,7 @@ def check_discriminator_block(discriminator_block):
     if np.allclose(training, inference):
         _fail("with dropout=0.5 your block gives the same output in training and in inference: it "
               "ignores its `dropout` argument. Add layers.Dropout(dropout) after the activation.")
-    _passed(name, "(None, 8, 8, 4) -> (None, 4, 4, 8) with filters=8, dropout used, every weight gets a gradient.")
+    _passed(name, f"{shapes}, dropout used, every weight gets a gradient.")
 
 
 @exercise("03_discriminator", "gan_tutorial.models:build_discriminator")
@@ -459,9 +453,154 @@ def check_resize_block(resize_block):
     if transposed:
         _fail("your resize_block uses Conv2DTranspose; this style doubles the size with layers.UpSampling2D() "
               "and then convolves with an ordinary Conv2D (kernel 3, padding='same').")
-    shapes = _check_doubling_block(name, block_layers, 4, "UpSampling2D(2) doubles, and the Conv2D needs "
-                                   "padding='same' to keep the size.", "Conv2D")
+    shapes = _check_resizing_block(name, block_layers, "resize_block(8)", 4, 8, "UpSampling2D(2) doubles, and the "
+                                   "Conv2D needs padding='same' to keep the size.", "Conv2D")
     _passed(name, f"{shapes}, no transposed convolution, and every weight gets a gradient.")
+
+
+def _write_test_folder(folder):
+    """Three images and two files to skip: a wide picture, red in its centre square and blue at the
+    sides; a white grey-scale square; a green RGBA square; a broken PNG; a text file."""
+    wide = np.zeros((10, 30, 3), "uint8")
+    wide[:, :10, 2] = wide[:, 20:, 2] = 255
+    wide[:, 10:20, 0] = 255
+    green = np.zeros((12, 12, 4), "uint8")
+    green[..., 1] = green[..., 3] = 255
+    for name, pixels in [("a_wide.png", wide), ("b_grey.png", np.full((12, 12, 1), 255, "uint8")),
+                         ("c_rgba.png", green)]:
+        keras.utils.save_img(str(folder / name), pixels, scale=False)
+    (folder / "d_broken.png").write_bytes(b"not a png")
+    (folder / "notes.txt").write_text("not an image")
+
+
+@exercise("07_your_own_images", "gan_tutorial.data:load_folder")
+def check_load_folder(load_folder):
+    """(N, size, size, 3) float in [-1, 1]; centre crop; grey and RGBA become RGB; broken files skipped; limit."""
+    __tracebackhide__ = True
+    import pathlib
+    import tempfile
+    import warnings
+
+    name = "load_folder"
+    with tempfile.TemporaryDirectory() as folder, warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the warning about the two skipped files is the given code's job
+        _write_test_folder(pathlib.Path(folder))
+        call = "load_folder(folder, image_size=8) on a folder of 3 images, a broken PNG and a text file"
+        hints = {"decode": "Skip the files that cannot be decoded: call .ignore_errors() on the dataset.",
+                 "Unknown image": "Skip the files that cannot be decoded: call .ignore_errors() on the dataset."}
+        images = np.asarray(_attempt(name, call, load_folder, folder, image_size=8, hints=hints))
+        limited = np.asarray(_attempt(name, "load_folder(folder, image_size=8, limit=2)", load_folder, folder,
+                                      image_size=8, limit=2, hints=hints))
+    if images.ndim != 4 or images.shape[1:] != (8, 8, 3):
+        _fail(f"{call} gives shape {images.shape}; expected (3, 8, 8, 3): image_size=(image_size, image_size) "
+              "and color_mode='rgb', so grey and RGBA images become three channels.")
+    if len(images) != 3:
+        _fail(f"{call} gives {len(images)} images; expected 3: the broken PNG and the text file are skipped.")
+    if images.dtype.kind != "f" or images.max() > 1 or images.min() < -1:
+        _fail(f"your images range from {images.min()} to {images.max()} ({images.dtype}); the models want float "
+              "pixels in [-1, 1]: scale 0..255 with images / 127.5 - 1.")
+    if images.min() >= 0:
+        _fail("your images are all in [0, 1]; the generator's tanh makes [-1, 1], so the real images must be "
+              "in [-1, 1] too: images / 127.5 - 1.")
+    if not np.allclose(images[0], [1, -1, -1], atol=0.05):
+        _fail("the wide picture (red in the centre, blue at the sides) came out with blue in it: it was "
+              "squeezed into a square instead of cropped. Pass crop_to_aspect_ratio=True.")
+    if not (np.allclose(images[1], 1, atol=0.05) and np.allclose(images[2], [-1, 1, -1], atol=0.05)):
+        _fail("the white grey-scale square or the green RGBA square came out in other colours: load with "
+              "color_mode='rgb', which copies grey to three channels and drops alpha.")
+    if len(limited) != 2:
+        _fail(f"load_folder(folder, image_size=8, limit=2) gives {len(limited)} images; expected 2: "
+              "dataset.take(limit) when a limit is given.")
+    _passed(name, "(3, 8, 8, 3) in [-1, 1], centre-cropped, grey and RGBA as RGB, broken files skipped, limit "
+            "honoured.")
+
+
+def _covariance(seed, d=3):
+    """A random symmetric positive definite (d, d) matrix."""
+    root = np.random.default_rng(seed).normal(size=(d, d))
+    return root @ root.T + 0.1 * np.eye(d)
+
+
+def _frechet_reference(mean_a, cov_a, mean_b, cov_b):
+    """Tr((A B)^(1/2)) is the sum of the square roots of A B's eigenvalues, which are real and >= 0."""
+    roots = np.sqrt(np.clip(np.linalg.eigvals(cov_a @ cov_b).real, 0, None)).sum()
+    return float(((mean_a - mean_b) ** 2).sum() + np.trace(cov_a) + np.trace(cov_b) - 2 * roots)
+
+
+@exercise("08_evaluation", "gan_tutorial.metrics:frechet_distance_from_statistics")
+def check_frechet_distance_from_statistics(frechet_distance_from_statistics):
+    """0 for identical Gaussians; the mean term squared; exact for 1-D and for non-commuting covariances."""
+    __tracebackhide__ = True
+    name = "frechet_distance_from_statistics"
+
+    def distance(mean_a, cov_a, mean_b, cov_b, call):
+        value = _attempt(name, call, frechet_distance_from_statistics, mean_a, cov_a, mean_b, cov_b)
+        if np.iscomplexobj(value) or np.ndim(value) != 0:
+            _fail(f"{call} returns {value!r}; FID is one real number. A complex result comes from the square "
+                  "root of a non-symmetric matrix: use the eigenvalues of cov_a^(1/2) cov_b cov_a^(1/2).")
+        return float(value)
+
+    mean, cov_a, cov_b = np.array([0.5, -1.0, 2.0]), _covariance(0), _covariance(1)
+    same = distance(mean, cov_a, mean, cov_a, "your function on two identical 3-D Gaussians")
+    if abs(same) > 1e-6:
+        _fail(f"two identical Gaussians are {same:.4f} apart; FID is 0 when they are the same. Check the cross "
+              "term, -2 Tr((cov_a cov_b)^(1/2)): for cov_a = cov_b it equals -2 Tr(cov_a), and its square root is "
+              "a matrix square root, not the root of each entry.")
+    shifted = distance(mean, cov_a, mean + np.array([1.0, 2.0, 2.0]), cov_a,
+                       "two Gaussians with the same covariance whose means are 3 apart")
+    if not _close(shifted, 9.0):
+        _fail(f"two Gaussians with the same covariance and means 3 apart are {shifted:.4f} apart; expected 9: "
+              "the mean term is the squared distance |mean_a - mean_b|^2.")
+    one_d = distance(np.array([0.0]), np.array([[1.0]]), np.array([3.0]), np.array([[4.0]]), "N(0, 1) against N(3, 4)")
+    if not _close(one_d, 10.0):
+        _fail(f"N(0, 1) against N(3, 2^2) gives {one_d:.4f}; expected (0 - 3)^2 + (1 - 2)^2 = 10. The covariance "
+              "term is Tr(cov_a) + Tr(cov_b) - 2 Tr((cov_a cov_b)^(1/2)).")
+    value = distance(mean, cov_a, -mean, cov_b, "two 3-D Gaussians with different covariances")
+    expected = _frechet_reference(mean, cov_a, -mean, cov_b)
+    if not _close(value, expected):
+        _fail(f"for two 3-D Gaussians whose covariances do not commute you get {value:.4f}; expected {expected:.4f}. "
+              "The square root of cov_a cov_b is a matrix square root, not the root of each entry, and not "
+              "cov_a^(1/2) cov_b^(1/2) (equal only when the two commute).")
+    _passed(name, "0 for identical Gaussians, 9 for means 3 apart, 10 for N(0, 1) against N(3, 4), exact for "
+            "non-commuting covariances.")
+
+
+def _mmd_reference(features_a, features_b, kernel, unbiased=True):
+    m, n = len(features_a), len(features_b)
+    k_aa, k_bb = kernel(features_a, features_a), kernel(features_b, features_b)
+    if unbiased:
+        within = (k_aa.sum() - np.trace(k_aa)) / (m * (m - 1)) + (k_bb.sum() - np.trace(k_bb)) / (n * (n - 1))
+    else:
+        within = k_aa.mean() + k_bb.mean()
+    return float(within - 2 * kernel(features_a, features_b).mean())
+
+
+@exercise("08_evaluation", "gan_tutorial.metrics:mmd_squared")
+def check_mmd_squared(mmd_squared):
+    """The unbiased MMD^2 with the cubic kernel: exact on small sets of different sizes, symmetric."""
+    __tracebackhide__ = True
+    from gan_tutorial.metrics import polynomial_kernel
+
+    name = "mmd_squared"
+    rng = np.random.default_rng(0)
+    features_a, features_b = rng.normal(size=(5, 4)), rng.normal(0.5, 1.0, size=(7, 4))
+    call = "mmd_squared(features_a, features_b) with shapes (5, 4) and (7, 4)"
+    value = np.asarray(_attempt(name, call, mmd_squared, features_a, features_b))
+    if value.shape != ():
+        _fail(f"{call} returns shape {value.shape}; MMD^2 is one number.")
+    value, expected = float(value), _mmd_reference(features_a, features_b, polynomial_kernel)
+    if _close(value, _mmd_reference(features_a, features_b, polynomial_kernel, unbiased=False)):
+        _fail(f"{call} is {value:.4f}, the biased estimate; expected {expected:.4f}. Leave out each sample's kernel "
+              "with itself: subtract the trace of k_aa and divide by m (m - 1), and the same for k_bb.")
+    if not _close(value, expected):
+        _fail(f"{call} is {value:.4f}; expected {expected:.4f}: the mean kernel within a (without the diagonal) plus "
+              "within b (without the diagonal) minus twice the mean kernel between a and b, with polynomial_kernel.")
+    swapped = float(_attempt(name, "mmd_squared(features_b, features_a)", mmd_squared, features_b, features_a))
+    if not _close(swapped, value):
+        _fail(f"mmd_squared(features_b, features_a) is {swapped:.4f} but mmd_squared(features_a, features_b) is "
+              f"{value:.4f}: the discrepancy between two sets cannot depend on their order. Use m = len(features_a) "
+              "and n = len(features_b) for their own sums.")
+    _passed(name, "the unbiased estimate, exact for sets of 5 and 7, symmetric.")
 
 
 if __name__ == "__main__":

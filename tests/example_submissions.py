@@ -2,7 +2,7 @@
 
 * ``correct``: every solution region filled in with the reference solution;
 * ``partly_wrong``: build_generator makes 3 channels, discriminator_loss has the labels
-  swapped, grid is left unwritten and its check cell edited to ``pass`` (the grader
+  swapped, FID's cross term lacks its factor 2, grid is left unwritten and its check cell edited to ``pass`` (the grader
   restores it), and 04_training_step was not submitted;
 * ``empty``: the student notebooks as handed out.
 
@@ -27,6 +27,7 @@ MISTAKES = [
      "real_targets = keras.ops.zeros_like(real_logits)"),
     ("03_discriminator", "losses", "fake_targets = keras.ops.zeros_like(fake_logits)",
      "fake_targets = keras.ops.full_like(fake_logits, 1.0 - label_smoothing)"),
+    ("08_evaluation", "frechet_distance_from_statistics", "- 2 * trace_sqrt", "- trace_sqrt"),
 ]
 
 

@@ -4,7 +4,7 @@ The grading tests grade the three example submissions of example_submissions.py 
 session through the command line (``gan-tutorial exercises grade``): every student notebook
 solved with the reference solution (``correct``), as handed out (``empty``), and with
 plausible mistakes (``partly_wrong``). Each notebook runs in its own Jupyter kernel up to
-its last graded cell; eight notebook runs in all, the slowest part of these tests.
+its last graded cell; 17 notebook runs in all, the slowest part of these tests.
 """
 
 import contextlib
@@ -141,11 +141,13 @@ def test_a_partly_wrong_submission_gets_specific_messages(grading):
     messages = {name: e["message"] for name, e in student["exercises"].items()}
     assert "your generator outputs (None, 28, 28, 3); expected (None, 28, 28, 1)" in messages.pop("build_generator")
     assert "Are the labels of real and fake swapped?" in messages.pop("discriminator_loss")
+    assert "two identical Gaussians are" in messages.pop("frechet_distance_from_statistics")
     assert messages.pop("grid").startswith("grid is not written yet")  # although the student emptied its check cell
     assert messages.pop("train_step") == "04_training_step.ipynb was not submitted"
     assert set(messages.values()) == {""}
     lost = sum(student["exercises"][name]["max_points"]
-               for name in ["build_generator", "discriminator_loss", "grid", "train_step"])
+               for name in ["build_generator", "discriminator_loss", "frechet_distance_from_statistics", "grid",
+                            "train_step"])
     assert student["points"] == student["max_points"] - lost
 
 

@@ -125,6 +125,20 @@ def test_folder_skips_broken_and_other_files_with_one_warning(tmp_path):
     assert images.shape == (3, 32, 32, 3)
 
 
+def test_the_skip_warning_shows_no_local_path_and_shows_once(tmp_path):
+    # Notebook outputs are committed: a warning with the caller's file and line would leak a local path.
+    import subprocess
+    import sys
+
+    write_png(tmp_path / "ok.png", np.zeros((8, 8, 3), "uint8"))
+    (tmp_path / "notes.txt").write_text("hello")
+    script = f"from gan_tutorial import data\nfor _ in range(2): data.load_folder({str(tmp_path)!r}, 8)"
+    shown = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stderr
+    lines = [line for line in shown.splitlines() if "Skipped" in line]
+    assert lines == [f"gan_tutorial/data.py:0: SkippedFilesWarning: Skipped 1 of 2 files in {tmp_path}: "
+                     "notes.txt (not an image file)."], shown
+
+
 def test_empty_folder_fails_clearly(tmp_path):
     (tmp_path / "readme.md").write_text("no pictures here")
     with pytest.raises(data.DataNotFoundError, match="No readable images"):

@@ -15,7 +15,7 @@ import pytest
 import tensorflow as tf
 from keras import layers
 
-from gan_tutorial import data, exercises, losses, models, plots
+from gan_tutorial import data, exercises, losses, metrics, models, plots
 from gan_tutorial.gan import GAN
 
 
@@ -33,7 +33,8 @@ def test_the_reference_answer_passes(name, capsys):
 
 def test_every_exercise_of_the_issue_is_registered():
     assert {"generator_block", "build_generator", "grid", "discriminator_block", "build_discriminator",
-            "discriminator_loss", "generator_loss", "train_step"} <= set(exercises.EXERCISES)
+            "discriminator_loss", "generator_loss", "train_step", "resize_block", "load_folder",
+            "frechet_distance_from_statistics", "mmd_squared"} <= set(exercises.EXERCISES)
 
 
 # Plausible wrong answers, each a small change to the reference answer.
@@ -180,6 +181,53 @@ def train_step_variant(name, *, d_sign=1.0, update_generator=True, use_smoothing
     return Variant
 
 
+def folder_loader(name, *, scale=(127.5, 1.0), crop=True, color_mode="rgb", skip_broken=True, honour_limit=True):
+    """A load_folder body (the part students write) with one of the usual mistakes."""
+
+    def load_folder(folder, image_size=64, limit=None):
+        dataset = keras.utils.image_dataset_from_directory(
+            folder, labels=None, color_mode=color_mode, batch_size=None, image_size=(image_size, image_size),
+            shuffle=False, crop_to_aspect_ratio=crop, verbose=False)
+        if skip_broken:
+            dataset = dataset.ignore_errors()
+        if limit is not None and honour_limit:
+            dataset = dataset.take(limit)
+        return np.stack([image.numpy() for image in dataset]) / scale[0] - scale[1]
+
+    load_folder.__name__ = name
+    return load_folder
+
+
+def frechet_distance(name, *, cross=2.0, root="matrix", squared_means=True):
+    """frechet_distance_from_statistics with one of the usual mistakes in the cross term or the mean term."""
+
+    def distance(mean_a, cov_a, mean_b, cov_b):
+        if root == "matrix":
+            trace_root = np.sqrt(np.clip(np.linalg.eigvals(cov_a @ cov_b).real, 0, None)).sum()
+        elif root == "entries":
+            trace_root = np.trace(np.sqrt(np.abs(cov_a @ cov_b)))
+        else:  # the product of the two roots
+            trace_root = np.trace(metrics._sqrt_psd(cov_a) @ metrics._sqrt_psd(cov_b))
+        means = ((mean_a - mean_b) ** 2).sum() if squared_means else np.linalg.norm(mean_a - mean_b)
+        return float(means + np.trace(cov_a) + np.trace(cov_b) - cross * trace_root)
+
+    distance.__name__ = name
+    return distance
+
+
+def mmd_squared_biased(features_a, features_b):
+    k = metrics.polynomial_kernel
+    return float(k(features_a, features_a).mean() + k(features_b, features_b).mean()
+                 - 2 * k(features_a, features_b).mean())
+
+
+def mmd_squared_with_one_size(features_a, features_b):
+    m, k = len(features_a), metrics.polynomial_kernel
+    k_aa, k_bb = k(features_a, features_a), k(features_b, features_b)
+    return float((k_aa.sum() - np.trace(k_aa) + k_bb.sum() - np.trace(k_bb)) / (m * (m - 1))
+                 - 2 * k(features_a, features_b).mean())
+
+
 WRONG_ANSWERS = [
     ("build_generator", generator_with_three_channels,
      "your generator outputs (None, 28, 28, 3); expected (None, 28, 28, 1) - check the filters of the last "
@@ -211,6 +259,22 @@ WRONG_ANSWERS = [
     ("train_step", train_step_variant("train_step_logging_logits", log_logits=True), "it is a probability"),
     ("resize_block", resize_block_with_transposed_convolution, "uses Conv2DTranspose"),
     ("resize_block", resize_block_with_valid_padding, "needs padding='same'"),
+    ("load_folder", folder_loader("load_folder_in_0_255", scale=(1.0, 0.0)), "scale 0..255 with images / 127.5 - 1"),
+    ("load_folder", folder_loader("load_folder_in_0_1", scale=(255.0, 0.0)), "your images are all in [0, 1]"),
+    ("load_folder", folder_loader("load_folder_squeezing", crop=False), "crop_to_aspect_ratio=True"),
+    ("load_folder", folder_loader("load_folder_in_grey", color_mode="grayscale"), "color_mode='rgb'"),
+    ("load_folder", folder_loader("load_folder_stopping_at_a_broken_file", skip_broken=False), ".ignore_errors()"),
+    ("load_folder", folder_loader("load_folder_ignoring_limit", honour_limit=False), "dataset.take(limit)"),
+    ("frechet_distance_from_statistics", frechet_distance("fid_without_the_factor_2", cross=1.0),
+     "two identical Gaussians are"),
+    ("frechet_distance_from_statistics", frechet_distance("fid_with_unsquared_means", squared_means=False),
+     "the squared distance |mean_a - mean_b|^2"),
+    ("frechet_distance_from_statistics", frechet_distance("fid_rooting_each_entry", root="entries"),
+     "not the root of each entry"),
+    ("frechet_distance_from_statistics", frechet_distance("fid_multiplying_the_roots", root="product"),
+     "equal only when the two commute"),
+    ("mmd_squared", mmd_squared_biased, "the biased estimate"),
+    ("mmd_squared", mmd_squared_with_one_size, "expected"),
 ]
 
 
