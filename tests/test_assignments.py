@@ -4,7 +4,7 @@ The grading tests grade the three example submissions of example_submissions.py 
 session through the command line (``gan-tutorial exercises grade``): every student notebook
 solved with the reference solution (``correct``), as handed out (``empty``), and with
 plausible mistakes (``partly_wrong``). Each notebook runs in its own Jupyter kernel up to
-its last graded cell; 17 notebook runs in all, the slowest part of these tests.
+its last graded cell; 20 notebook runs in all, the slowest part of these tests.
 """
 
 import contextlib

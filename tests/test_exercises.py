@@ -34,7 +34,7 @@ def test_the_reference_answer_passes(name, capsys):
 def test_every_exercise_of_the_issue_is_registered():
     assert {"generator_block", "build_generator", "grid", "discriminator_block", "build_discriminator",
             "discriminator_loss", "generator_loss", "train_step", "resize_block", "load_folder",
-            "frechet_distance_from_statistics", "mmd_squared"} <= set(exercises.EXERCISES)
+            "frechet_distance_from_statistics", "mmd_squared", "make_dataset"} <= set(exercises.EXERCISES)
 
 
 # Plausible wrong answers, each a small change to the reference answer.
@@ -228,6 +228,28 @@ def mmd_squared_with_one_size(features_a, features_b):
                  - 2 * k(features_a, features_b).mean())
 
 
+def dataset_maker(name, *, drop_remainder=True, always_shuffle=False, buffer=None, reshuffle=True,
+                  shuffle_batches=False, flip_axis="horizontal", flip_training=True):
+    """A make_dataset body (the part students write) with one of the usual mistakes."""
+
+    def make_dataset(images, batch_size, seed=None, shuffle=True, flip=False):
+        images = np.asarray(images, dtype="float32")
+        dataset = tf.data.Dataset.from_tensor_slices(images)
+        shuffling = shuffle or always_shuffle
+        if shuffling and not shuffle_batches:
+            dataset = dataset.shuffle(buffer or len(images), seed=seed, reshuffle_each_iteration=reshuffle)
+        dataset = dataset.batch(batch_size, drop_remainder=drop_remainder)
+        if shuffling and shuffle_batches:
+            dataset = dataset.shuffle(len(images), seed=seed)
+        if flip and flip_axis:
+            mirror = layers.RandomFlip(flip_axis, seed=seed)
+            dataset = dataset.map(lambda batch: mirror(batch, training=flip_training))
+        return dataset.prefetch(tf.data.AUTOTUNE)
+
+    make_dataset.__name__ = name
+    return make_dataset
+
+
 WRONG_ANSWERS = [
     ("build_generator", generator_with_three_channels,
      "your generator outputs (None, 28, 28, 3); expected (None, 28, 28, 1) - check the filters of the last "
@@ -259,6 +281,14 @@ WRONG_ANSWERS = [
     ("train_step", train_step_variant("train_step_logging_logits", log_logits=True), "it is a probability"),
     ("resize_block", resize_block_with_transposed_convolution, "uses Conv2DTranspose"),
     ("resize_block", resize_block_with_valid_padding, "needs padding='same'"),
+    ("make_dataset", dataset_maker("make_dataset_keeping_the_last_batch", drop_remainder=False), "drop_remainder=True"),
+    ("make_dataset", dataset_maker("make_dataset_always_shuffling", always_shuffle=True), "shuffle only when asked"),
+    ("make_dataset", dataset_maker("make_dataset_with_a_small_buffer", buffer=8), "the shuffle buffer is too small"),
+    ("make_dataset", dataset_maker("make_dataset_shuffling_once", reshuffle=False), "reshuffle_each_iteration=True"),
+    ("make_dataset", dataset_maker("make_dataset_shuffling_batches", shuffle_batches=True), "Shuffle before batching"),
+    ("make_dataset", dataset_maker("make_dataset_never_flipping", flip_axis=None), "about half should be"),
+    ("make_dataset", dataset_maker("make_dataset_flipping_in_inference", flip_training=False), "training=True"),
+    ("make_dataset", dataset_maker("make_dataset_flipping_upside_down", flip_axis="vertical"), "horizontally only"),
     ("load_folder", folder_loader("load_folder_in_0_255", scale=(1.0, 0.0)), "scale 0..255 with images / 127.5 - 1"),
     ("load_folder", folder_loader("load_folder_in_0_1", scale=(255.0, 0.0)), "your images are all in [0, 1]"),
     ("load_folder", folder_loader("load_folder_squeezing", crop=False), "crop_to_aspect_ratio=True"),
