@@ -149,6 +149,11 @@ def _numbered_images(n):
     return np.arange(n, dtype="float32")[:, None, None, None] + (0.1 * columns + 0.01 * rows)[None, :, :, None]
 
 
+def _image_ids(images):
+    """The number of each ``_numbered_images`` image (N,), wherever it went and mirrored or not."""
+    return np.asarray(images).mean(axis=(1, 2, 3)).round().astype(int)
+
+
 def _epoch(name, dataset, call):
     """One pass over ``dataset``: a list of NumPy batches."""
     __tracebackhide__ = True
@@ -170,12 +175,12 @@ def check_make_dataset(make_dataset):
               "batch has the same shape.")
     if shapes != [(4, 2, 3, 1)] * 2:
         _fail(f"{call} gives batches of shapes {shapes}; expected two batches of (4, 2, 3, 1).")
-    order = [int(i) for b in batches for i in b.mean(axis=(1, 2, 3)).round()]
+    order = _image_ids(np.concatenate(batches)).tolist()
     if order != list(range(8)):
         _fail(f"with shuffle=False the images come in the order {order}; expected 0 to 7: shuffle only when asked.")
     call = "make_dataset(100 images, batch_size=10, seed=0)"
     dataset = _attempt(name, call, make_dataset, _numbered_images(100), 10, seed=0)
-    epochs = [[int(i) for b in _epoch(name, dataset, call) for i in b.mean(axis=(1, 2, 3)).round()] for _ in range(2)]
+    epochs = [_image_ids(np.concatenate(_epoch(name, dataset, call))).tolist() for _ in range(2)]
     if sorted(epochs[0]) != list(range(100)) or epochs[0] == list(range(100)):
         _fail(f"{call} does not shuffle: one epoch gives the images in the order {epochs[0][:12]}...")
     first = sorted(epochs[0][:10])
@@ -190,7 +195,7 @@ def check_make_dataset(make_dataset):
     call = "make_dataset(100 images, batch_size=10, seed=0, flip=True)"
     flipped = np.concatenate(_epoch(name, _attempt(name, call, make_dataset, _numbered_images(100), 10, seed=0,
                                                    flip=True), call))
-    originals = _numbered_images(100)[flipped.mean(axis=(1, 2, 3)).round().astype(int)]
+    originals = _numbered_images(100)[_image_ids(flipped)]
     mirrored = np.array([np.array_equal(f, o[:, ::-1]) for f, o in zip(flipped, originals)])
     kept = np.array([np.array_equal(f, o) for f, o in zip(flipped, originals)])
     if not np.all(mirrored | kept):
@@ -546,8 +551,8 @@ def check_load_folder(load_folder):
         warnings.simplefilter("ignore")  # the warning about the two skipped files is the given code's job
         _write_test_folder(pathlib.Path(folder))
         call = "load_folder(folder, image_size=8) on a folder of 3 images, a broken PNG and a text file"
-        hints = {"decode": "Skip the files that cannot be decoded: call .ignore_errors() on the dataset.",
-                 "Unknown image": "Skip the files that cannot be decoded: call .ignore_errors() on the dataset."}
+        skip = "Skip the files that cannot be decoded: call .ignore_errors() on the dataset."
+        hints = {"decode": skip, "Unknown image": skip}
         images = np.asarray(_attempt(name, call, load_folder, folder, image_size=8, hints=hints))
         limited = np.asarray(_attempt(name, "load_folder(folder, image_size=8, limit=2)", load_folder, folder,
                                       image_size=8, limit=2, hints=hints))
@@ -625,21 +630,17 @@ def check_frechet_distance_from_statistics(frechet_distance_from_statistics):
             "non-commuting covariances.")
 
 
-def _mmd_reference(features_a, features_b, kernel, unbiased=True):
-    m, n = len(features_a), len(features_b)
-    k_aa, k_bb = kernel(features_a, features_a), kernel(features_b, features_b)
-    if unbiased:
-        within = (k_aa.sum() - np.trace(k_aa)) / (m * (m - 1)) + (k_bb.sum() - np.trace(k_bb)) / (n * (n - 1))
-    else:
-        within = k_aa.mean() + k_bb.mean()
-    return float(within - 2 * kernel(features_a, features_b).mean())
+def _biased_mmd_squared(features_a, features_b, kernel):
+    """MMD^2 with each sample's kernel with itself left in: the mistake ``check_mmd_squared`` names."""
+    return float(kernel(features_a, features_a).mean() + kernel(features_b, features_b).mean()
+                 - 2 * kernel(features_a, features_b).mean())
 
 
 @exercise("08_evaluation", "gan_tutorial.metrics:mmd_squared")
 def check_mmd_squared(mmd_squared):
     """The unbiased MMD^2 with the cubic kernel: exact on small sets of different sizes, symmetric."""
     __tracebackhide__ = True
-    from gan_tutorial.metrics import polynomial_kernel
+    from gan_tutorial import metrics
 
     name = "mmd_squared"
     rng = np.random.default_rng(0)
@@ -648,8 +649,8 @@ def check_mmd_squared(mmd_squared):
     value = np.asarray(_attempt(name, call, mmd_squared, features_a, features_b))
     if value.shape != ():
         _fail(f"{call} returns shape {value.shape}; MMD^2 is one number.")
-    value, expected = float(value), _mmd_reference(features_a, features_b, polynomial_kernel)
-    if _close(value, _mmd_reference(features_a, features_b, polynomial_kernel, unbiased=False)):
+    value, expected = float(value), metrics.mmd_squared(features_a, features_b)
+    if _close(value, _biased_mmd_squared(features_a, features_b, metrics.polynomial_kernel)):
         _fail(f"{call} is {value:.4f}, the biased estimate; expected {expected:.4f}. Leave out each sample's kernel "
               "with itself: subtract the trace of k_aa and divide by m (m - 1), and the same for k_bb.")
     if not _close(value, expected):

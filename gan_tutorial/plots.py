@@ -88,13 +88,18 @@ def smooth(values, window):
     return (cumulative[end] - cumulative[start]) / (end - start)
 
 
+def draw_curves(ax, log, keys, labels, raw=True):
+    """Draw log columns against step on ``ax``, smoothed over 1/50 of the run (over the raw values if ``raw``)."""
+    window = max(1, len(log["step"]) // 50)
+    for key, label in zip(keys, labels):
+        color = ax.plot(log["step"], log[key], alpha=0.25, linewidth=0.8)[0].get_color() if raw else None
+        ax.plot(log["step"], smooth(log[key], window), color=color, label=label)
+
+
 def plot_curves(log, keys, labels, ylabel, title, reference=None):
     """One figure of the given log columns against step (light raw, dark smoothed)."""
     fig, ax = plt.subplots(figsize=(7, 3.5))
-    window = max(1, len(log["step"]) // 50)
-    for key, label in zip(keys, labels):
-        line = ax.plot(log["step"], log[key], alpha=0.25, linewidth=0.8)[0]
-        ax.plot(log["step"], smooth(log[key], window), color=line.get_color(), label=label)
+    draw_curves(ax, log, keys, labels)
     if reference is not None:
         ax.axhline(reference[0], color="gray", linestyle="--", linewidth=1, label=reference[1])
     ax.set_xlabel("training step")
@@ -132,9 +137,7 @@ def show_neighbours(queries, references, indices, title=None, size=6):
 def plot_fid(fid_log, log, features="domain features"):
     """FID during training (``fid.csv``: step, fid, n) under the losses of the same steps (``log.csv``)."""
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(7, 5), sharex=True)
-    window = max(1, len(log["step"]) // 50)
-    for key, label in [("d_loss", "discriminator loss"), ("g_loss", "generator loss")]:
-        top.plot(log["step"], smooth(log[key], window), label=label)
+    draw_curves(top, log, ["d_loss", "g_loss"], ["discriminator loss", "generator loss"], raw=False)
     top.set_ylabel("loss")
     top.set_title("Losses (smoothed) and image quality")
     top.legend()
