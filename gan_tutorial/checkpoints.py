@@ -17,12 +17,18 @@ import tensorflow as tf
 from gan_tutorial.faults import RunError, first_line, warn
 
 PARTIAL = ".partial"
+FILE_NAME = re.compile(r"ckpt-(\d+)\.(index|data-.*)")
+
+
+def _files(folder):
+    """(step, path) of every checkpoint file in ``folder``."""
+    names = os.listdir(folder) if os.path.isdir(folder) else []
+    return [(int(m[1]), os.path.join(folder, m[0])) for m in map(FILE_NAME.fullmatch, names) if m]
 
 
 def numbers(folder):
     """The steps of the checkpoints in ``folder`` (those with an index file), newest first."""
-    names = os.listdir(folder) if os.path.isdir(folder) else []
-    return sorted((int(m[1]) for m in map(re.compile(r"ckpt-(\d+)\.index").fullmatch, names) if m), reverse=True)
+    return sorted({n for n, path in _files(folder) if path.endswith(".index")}, reverse=True)
 
 
 def no_space(error):
@@ -76,7 +82,7 @@ def save(checkpoint, folder, number, keep=2):
         os.replace(state, os.path.join(folder, "checkpoint"))
     finally:
         shutil.rmtree(partial, ignore_errors=True)
-    for n in set(numbers(folder)) - set(kept):
-        for path in sorted(glob.glob(os.path.join(folder, f"ckpt-{n}.*")), key=lambda p: not p.endswith(".index")):
-            os.remove(path)  # the index first: a half-removed checkpoint is no checkpoint
+    for n, path in sorted(_files(folder), key=lambda file: not file[1].endswith(".index")):
+        if n not in kept:
+            os.remove(path)  # indexes first: a half-removed checkpoint is no checkpoint
     return os.path.join(folder, f"ckpt-{number}")
