@@ -37,8 +37,10 @@ def _number(convert, minimum=0, above=True, below=math.inf):
     return parse
 
 
-POSITIVE_INT, POSITIVE, SEED, FRACTION = _number(int), _number(float), _number(int, above=False), _number(
-    float, above=False, below=1)
+POSITIVE_INT = _number(int)
+POSITIVE = _number(float)
+SEED = _number(int, above=False)
+FRACTION = _number(float, above=False, below=1)
 USAGE_ERRORS = (data.DataNotFoundError, FileNotFoundError, ValueError)  # exit code 2
 RUN_ERRORS = (faults.RunError, TrainingDivergedError, OSError)  # exit code 1
 

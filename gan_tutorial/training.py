@@ -252,7 +252,8 @@ def _train(config, run_dir, images, data_dir, verbose, extra_callbacks):
         print(f"\nInterrupted: saved step {state.step}. Run the same command again to resume.")
     except callbacks.TrainingDivergedError as error:
         resume = ": training again resumes from it" if state.saved else ""
-        raise callbacks.TrainingDivergedError(f"{error} In {state.folder}, {state.describe_saved()}{resume}.") from error
+        message = f"{error} In {state.folder}, {state.describe_saved()}{resume}."
+        raise callbacks.TrainingDivergedError(message) from error
     finally:
         step_log.close()
     write_outputs(run_dir)

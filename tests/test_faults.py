@@ -60,7 +60,8 @@ def steps(run_dir):
 @pytest.mark.parametrize("argv, message", [
     (["train", "--batch-size", "0"], "argument --batch-size: must be a whole number above 0, not 0"),
     (["train", "--d-learning-rate", "nan"], "argument --d-learning-rate: must be a finite number above 0, not nan"),
-    (["train", "--g-learning-rate", "-0.001"], "argument --g-learning-rate: must be a finite number above 0, not -0.001"),
+    (["train", "--g-learning-rate", "-0.001"], "argument --g-learning-rate: must be a finite number above 0, not "
+                                               "-0.001"),
     (["train", "--max-seconds", "-1"], "argument --max-seconds: must be a finite number above 0, not -1"),
     (["train", "--epochs", "0"], "argument --epochs: must be a whole number above 0, not 0"),
     (["train", "--width", "0"], "argument --width: must be a whole number above 0, not 0"),
