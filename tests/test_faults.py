@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from gan_tutorial import checkpoints, classifier, cli, data, faults, metrics
+from gan_tutorial import checkpoints, classifier, cli, data, faults, metrics, plots
 
 TINY = ["--limit", "256", "--width", "8", "--batch-size", "32", "--compile", "graph"]  # 8 steps per epoch
 
@@ -156,6 +156,20 @@ def test_a_full_disk_keeps_the_checkpoint_before(run_dir, capsys, monkeypatch, w
                                                           ("data-00000-of-00001", "index")]]
 
 
+def test_ctrl_c_while_a_sample_grid_is_written_leaves_no_broken_frame(run_dir, capsys, monkeypatch):
+    def interrupted(path, picture):  # the file is begun, then Ctrl-C
+        open(path, "wb").close()
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(plots.imageio, "imwrite", interrupted)
+    code, out, _ = train(capsys, run_dir, "--epochs", "3")
+    assert code == 130 and "Interrupted: saved step 24" in out
+    assert sorted(os.listdir(run_dir / "samples")) == [f"epoch_000{n}.png" for n in range(3)]
+    monkeypatch.undo()
+    code, out, _ = train(capsys, run_dir, "--epochs", "3")
+    assert code == 0 and "resuming at epoch 2, step 24" in out and (run_dir / "samples" / "epoch_0003.png").exists()
+
+
 def environment():
     return {**os.environ, "PYTHONPATH": os.pathsep.join([os.path.dirname(os.path.dirname(cli.__file__)),
                                                          os.environ.get("PYTHONPATH", "")])}
@@ -184,7 +198,7 @@ def test_a_second_train_into_a_busy_folder_is_refused(tmp_path, capsys):
     finally:
         first.send_signal(signal.SIGINT)  # Ctrl-C: the first run saves and ends
         out, err = first.communicate(timeout=120)
-    assert first.returncode == 130 and "Interrupted: saved step" in out and "Traceback" not in err
+    assert first.returncode == 130 and "Interrupted: saved step" in out and "Traceback" not in err, (out, err)
     assert not (tmp_path / faults.LOCK_NAME).exists() and steps(tmp_path)
 
 
