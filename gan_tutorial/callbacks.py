@@ -74,7 +74,7 @@ class StepLog(keras.callbacks.Callback):
             if not math.isfinite(value):
                 raise TrainingDivergedError(
                     f"{key} became {value} at step {self.step}: training diverged. Lower the learning "
-                    "rates or add label smoothing; the last checkpoint holds the model before this epoch."
+                    "rates or add label smoothing."
                 )
         self._writer.writerow({"step": self.step, "epoch": self.epoch, "seconds": round(self.clock.seconds(), 3),
                                **{k: round(v, 6) for k, v in values.items()}})

@@ -1,19 +1,52 @@
-"""Command line: ``gan-tutorial train | sample | bench | evaluate | exercises`` (also ``python -m gan_tutorial``)."""
+"""Command line: ``gan-tutorial train | sample | bench | evaluate | exercises`` (also ``python -m gan_tutorial``).
+
+Errors are one line: exit code 2 for bad input, 1 for a fault during the run (a diverged
+training, a full disk, a run folder in use). GAN_TUTORIAL_DEBUG=1 shows the traceback instead.
+"""
 
 import argparse
+import contextlib
 import json
+import math
 import os
 import sys
 import time
 
 import numpy as np
 
-from gan_tutorial import assignments, benchmark, data, training
+from gan_tutorial import assignments, benchmark, data, faults, training
+from gan_tutorial.callbacks import TrainingDivergedError
 from gan_tutorial.gan import COMPILE_MODES, STABILIZER_FIELDS, generate
+from gan_tutorial.layers import DIFFAUGMENT_POLICIES
 from gan_tutorial.losses import ADVERSARIAL_LOSSES
 from gan_tutorial.models import UPSAMPLING_STYLES
 
 FID_SAMPLES = 2000  # generated and real images per FID during training
+
+
+def _number(convert, minimum=0, above=True, below=math.inf):
+    """An argparse type: ``convert(value)``, finite, above (or at least) ``minimum`` and below ``below``."""
+    def parse(value):
+        number = convert(value)  # a ValueError here reads "invalid int value: 'x'"
+        if not (math.isfinite(number) and (number > minimum if above else number >= minimum) and number < below):
+            kind = "a whole number" if convert is int else "a finite number"
+            low = f"above {minimum}" if above else f"of {minimum} or more"
+            high = f" and below {below}" if below < math.inf else ""
+            raise argparse.ArgumentTypeError(f"must be {kind} {low}{high}, not {value}")
+        return number
+
+    parse.__name__ = convert.__name__
+    return parse
+
+
+POSITIVE_INT = _number(int)
+POSITIVE = _number(float)
+SEED = _number(int, above=False)
+COUNT = SEED  # a whole number, 0 or more
+WEIGHT = _number(float, above=False)
+FRACTION = _number(float, above=False, below=1)
+USAGE_ERRORS = (data.DataNotFoundError, FileNotFoundError, ValueError)  # exit code 2
+RUN_ERRORS = (faults.RunError, TrainingDivergedError, OSError)  # exit code 1
 
 
 def _dataset_name(value):
@@ -32,19 +65,28 @@ def _labelled_dataset_name(value):
 def _config_arguments(parser):
     parser.add_argument("--dataset", type=_dataset_name, default="mnist",
                         help="mnist, cifar10, or folder:PATH (your own images, any layout under PATH)")
-    parser.add_argument("--image-size", type=int,
+    parser.add_argument("--image-size", type=POSITIVE_INT,
                         help="folder datasets: square size to crop and resize to "
                              f"(default {data.DEFAULT_FOLDER_IMAGE_SIZE})")
-    parser.add_argument("--batch-size", type=int, default=training.TrainConfig.batch_size)
-    parser.add_argument("--width", type=int, default=training.TrainConfig.width,
+    parser.add_argument("--batch-size", type=POSITIVE_INT, default=training.TrainConfig.batch_size)
+    parser.add_argument("--width", type=POSITIVE_INT, default=training.TrainConfig.width,
                         help="filters of the widest generator block are width * 2**(blocks-1)")
     parser.add_argument("--upsampling", choices=UPSAMPLING_STYLES, default=training.TrainConfig.upsampling,
                         help="generator style: Conv2DTranspose, or UpSampling2D + Conv2D")
-    parser.add_argument("--latent-dim", type=int, default=training.TrainConfig.latent_dim)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--limit", type=int, help="use only the first N training images")
+    parser.add_argument("--latent-dim", type=POSITIVE_INT, default=training.TrainConfig.latent_dim)
+    parser.add_argument("--seed", type=SEED, default=0)
+    parser.add_argument("--limit", type=POSITIVE_INT, help="use only the first N training images")
     parser.add_argument("--data-dir",
                         help=f"folder with <dataset>.npz (default: ${data.DATA_DIR_VARIABLE}, else download)")
+
+
+def _diffaugment_policy(value):
+    names = [name.strip() for name in value.split(",") if name.strip()]
+    unknown = sorted(set(names) - set(DIFFAUGMENT_POLICIES))
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown {unknown}; use a comma-separated subset of "
+                                         f"{','.join(DIFFAUGMENT_POLICIES)}")
+    return ",".join(names)
 
 
 def _stabilizer_arguments(parser):
@@ -54,29 +96,30 @@ def _stabilizer_arguments(parser):
     group.add_argument("--loss", choices=sorted(ADVERSARIAL_LOSSES), default=defaults.loss,
                        help="adversarial loss: non-saturating (Goodfellow 2014), hinge (Miyato 2018), "
                             "Wasserstein with gradient penalty (Gulrajani 2017)")
-    group.add_argument("--gp-weight", type=float, default=defaults.gp_weight, help="wgan-gp: penalty weight")
-    group.add_argument("--n-critic", type=int, default=defaults.n_critic,
+    group.add_argument("--gp-weight", type=WEIGHT, default=defaults.gp_weight, help="wgan-gp: penalty weight")
+    group.add_argument("--n-critic", type=POSITIVE_INT, default=defaults.n_critic,
                        help="discriminator updates per generator update")
-    group.add_argument("--r1", dest="r1_weight", type=float, default=defaults.r1_weight, metavar="GAMMA",
+    group.add_argument("--r1", dest="r1_weight", type=WEIGHT, default=defaults.r1_weight, metavar="GAMMA",
                        help="R1 gradient penalty on real images (Mescheder 2018), weight gamma; 0 is off")
-    group.add_argument("--r1-every", type=int, default=defaults.r1_every, metavar="K",
+    group.add_argument("--r1-every", type=POSITIVE_INT, default=defaults.r1_every, metavar="K",
                        help="lazy R1: every K steps, weighted K times (Karras 2020)")
     group.add_argument("--spectral-norm", action=argparse.BooleanOptionalAction, default=defaults.spectral_norm,
                        help="spectral normalization of every discriminator layer (Miyato 2018)")
     group.add_argument("--minibatch-std", action=argparse.BooleanOptionalAction, default=defaults.minibatch_std,
                        help="minibatch standard-deviation channel in the discriminator (Karras 2018)")
-    group.add_argument("--minibatch-discrimination", type=int, default=defaults.minibatch_discrimination, metavar="KERNELS",
+    group.add_argument("--minibatch-discrimination", type=COUNT, default=defaults.minibatch_discrimination,
+                       metavar="KERNELS",
                        help="minibatch discrimination features (Salimans 2016); 0 is off")
-    group.add_argument("--feature-matching", type=float, default=defaults.feature_matching, metavar="WEIGHT",
+    group.add_argument("--feature-matching", type=WEIGHT, default=defaults.feature_matching, metavar="WEIGHT",
                        help="feature-matching generator loss (Salimans 2016), added with this weight")
-    group.add_argument("--instance-noise", type=float, default=defaults.instance_noise, metavar="STD",
+    group.add_argument("--instance-noise", type=WEIGHT, default=defaults.instance_noise, metavar="STD",
                        help="Gaussian noise on the discriminator's inputs, annealed to 0 (Sonderby 2017)")
-    group.add_argument("--instance-noise-steps", type=int, default=defaults.instance_noise_steps,
+    group.add_argument("--instance-noise-steps", type=POSITIVE_INT, default=defaults.instance_noise_steps,
                        help="discriminator updates over which instance noise falls to 0")
-    group.add_argument("--diffaugment", default=defaults.diffaugment, metavar="POLICY",
+    group.add_argument("--diffaugment", type=_diffaugment_policy, default=defaults.diffaugment, metavar="POLICY",
                        help="differentiable augmentation of real and fake images (Zhao 2020), "
                             "e.g. color,translation,cutout (for small folders)")
-    group.add_argument("--ema", type=float, default=defaults.ema, metavar="DECAY",
+    group.add_argument("--ema", type=FRACTION, default=defaults.ema, metavar="DECAY",
                        help="exponential moving average of the generator (Yazici 2019), used for samples; "
                             "0 is off")
 
@@ -89,44 +132,44 @@ def build_parser():
     _config_arguments(train)
     train.add_argument("--out", required=True, help="run directory")
     budget = train.add_mutually_exclusive_group()
-    budget.add_argument("--epochs", type=int, help="train until this many epochs in total")
-    budget.add_argument("--max-seconds", type=float,
+    budget.add_argument("--epochs", type=POSITIVE_INT, help="train until this many epochs in total")
+    budget.add_argument("--max-seconds", type=POSITIVE,
                         help="train until this much training time in total (default: "
                              f"{training.DEFAULT_MAX_SECONDS['mnist']} for MNIST, else "
                              f"{training.DEFAULT_MAX_SECONDS['cifar10']})")
-    train.add_argument("--d-learning-rate", type=float, default=training.TrainConfig.d_learning_rate)
-    train.add_argument("--g-learning-rate", type=float, default=training.TrainConfig.g_learning_rate)
-    train.add_argument("--beta-1", type=float, default=training.TrainConfig.beta_1)
-    train.add_argument("--dropout", type=float, default=training.TrainConfig.dropout, help="discriminator dropout")
-    train.add_argument("--label-smoothing", type=float, default=training.TrainConfig.label_smoothing)
+    train.add_argument("--d-learning-rate", type=POSITIVE, default=training.TrainConfig.d_learning_rate)
+    train.add_argument("--g-learning-rate", type=POSITIVE, default=training.TrainConfig.g_learning_rate)
+    train.add_argument("--beta-1", type=FRACTION, default=training.TrainConfig.beta_1)
+    train.add_argument("--dropout", type=FRACTION, default=training.TrainConfig.dropout, help="discriminator dropout")
+    train.add_argument("--label-smoothing", type=FRACTION, default=training.TrainConfig.label_smoothing)
     _stabilizer_arguments(train)
     train.add_argument("--flip", action="store_true", help="mirror training images at random (small colour sets)")
     train.add_argument("--compile", dest="compile_mode", choices=("auto", *COMPILE_MODES), default="auto",
                        help="how the step runs; auto measures graph vs XLA once per machine")
     train.add_argument("--mixed-precision", action="store_true", help="float16 compute (for GPUs)")
-    train.add_argument("--fid-every", type=int, metavar="K",
+    train.add_argument("--fid-every", type=POSITIVE_INT, metavar="K",
                        help=f"every K epochs, the FID (domain features) of {FID_SAMPLES} samples, written to "
                             "fid.csv and fid.png (off by default; each takes a few seconds of the budget)")
 
     sample = commands.add_parser("sample", help="write generated images (uint8) from a run's latest checkpoint")
     sample.add_argument("run_dir")
-    sample.add_argument("--n", type=int, default=64)
+    sample.add_argument("--n", type=POSITIVE_INT, default=64)
     sample.add_argument("--out", required=True, help="a .npz file; images are under the key 'images'")
-    sample.add_argument("--seed", type=int, default=0)
+    sample.add_argument("--seed", type=SEED, default=0)
 
     bench = commands.add_parser("bench", help="images/s of the training step: eager, tf.function, XLA")
     _config_arguments(bench)
-    bench.add_argument("--steps", type=int, default=20)
+    bench.add_argument("--steps", type=POSITIVE_INT, default=20)
 
     evaluate = commands.add_parser("evaluate", help="FID, KID, Inception Score and class histogram; print JSON")
     evaluate.add_argument("source", help="a run directory, or a .npz written by 'sample'")
     evaluate.add_argument("--dataset", type=_labelled_dataset_name, default="mnist")
     evaluate.add_argument("--features", choices=("domain", "inception"), default="domain",
                           help="FID/KID features: the dataset's classifier (offline), or InceptionV3 (as in papers)")
-    evaluate.add_argument("--n", type=int, default=10000,
+    evaluate.add_argument("--n", type=POSITIVE_INT, default=10000,
                           help="images to generate from a run directory; as many real training images are compared")
-    evaluate.add_argument("--threshold", type=float, default=0.9)
-    evaluate.add_argument("--seed", type=int, default=0)
+    evaluate.add_argument("--threshold", type=FRACTION, default=0.9)
+    evaluate.add_argument("--seed", type=SEED, default=0)
     evaluate.add_argument("--data-dir")
 
     exercises = commands.add_parser("exercises", help="build the student notebooks, or grade submitted ones")
@@ -190,6 +233,14 @@ def load_samples(source, n, seed):
 
 
 def run_evaluate(args):
+    # Standard output carries only the JSON: progress and notices (a classifier trained on first use) go to stderr.
+    with contextlib.redirect_stdout(sys.stderr):
+        report = evaluation_report(args)
+    print(json.dumps(report, indent=2))
+    return 0
+
+
+def evaluation_report(args):
     from gan_tutorial import features
     from gan_tutorial.classifier import load_classifier
     from gan_tutorial.metrics import quality_report
@@ -215,8 +266,7 @@ def run_evaluate(args):
         "inception_score_classes": f"the {args.dataset} classifier's {classifier.output_shape[-1]} classes",
         "seconds": round(time.perf_counter() - started, 1),
     }
-    print(json.dumps(report, indent=2))
-    return 0
+    return report
 
 
 def main(argv=None):
@@ -225,9 +275,14 @@ def main(argv=None):
                 "exercises": assignments.run}
     try:
         return handlers[args.command](args)
-    except (data.DataNotFoundError, FileNotFoundError, ValueError) as error:
+    except (*USAGE_ERRORS, *RUN_ERRORS) as error:
+        if os.environ.get(faults.DEBUG_VARIABLE) == "1":
+            raise
         print(f"gan-tutorial {args.command}: error: {error}", file=sys.stderr)
-        return 2
+        return 2 if isinstance(error, USAGE_ERRORS) else 1
+    except KeyboardInterrupt:
+        print(f"gan-tutorial {args.command}: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

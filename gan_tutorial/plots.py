@@ -5,6 +5,7 @@ Images are float arrays (N, H, W, C) in [-1, 1] unless a function says uint8.
 
 import csv
 import math
+import os
 
 import imageio.v2 as imageio
 import matplotlib.pyplot as plt
@@ -27,9 +28,19 @@ def grid(images, cols=None, pad=2):
 
 
 def save_grid(images, path, cols=None, scale=2):
-    """Write a grid of images in [-1, 1] as a PNG, each pixel repeated ``scale`` times."""
+    """Write a grid of images in [-1, 1] as a PNG, each pixel repeated ``scale`` times.
+
+    The file appears whole or not at all (written under a temporary name, then renamed):
+    a Ctrl-C mid-write leaves no broken frame for ``save_gif``.
+    """
     picture = grid(images, cols).repeat(scale, axis=0).repeat(scale, axis=1)
-    imageio.imwrite(path, picture[..., 0] if picture.shape[-1] == 1 else picture)
+    partial = os.path.join(os.path.dirname(path), f".partial-{os.path.basename(path)}")
+    try:
+        imageio.imwrite(partial, picture[..., 0] if picture.shape[-1] == 1 else picture)
+        os.replace(partial, path)
+    finally:
+        if os.path.exists(partial):
+            os.remove(partial)
 
 
 def save_gif(frame_paths, gif_path, seconds_per_frame=0.5, hold_last=4, max_frames=16, max_side=300):
@@ -44,9 +55,10 @@ def save_gif(frame_paths, gif_path, seconds_per_frame=0.5, hold_last=4, max_fram
     frames = [imageio.imread(frame_paths[i]) for i in picks]
     step = int(np.ceil(max(frames[0].shape[:2]) / max_side))
     frames = [frame[::step, ::step] for frame in frames]
-    durations = [seconds_per_frame] * len(frames)
+    durations = [1000 * seconds_per_frame] * len(frames)
     durations[-1] *= hold_last
-    imageio.mimsave(gif_path, frames, duration=[1000 * d for d in durations], loop=0)
+    # Pillow takes a list of durations only for several frames (one: a run stopped in its first epoch)
+    imageio.mimsave(gif_path, frames, duration=durations if len(frames) > 1 else durations[0], loop=0)
 
 
 def show_images(images, cols=None, title=None, size=4):

@@ -3,7 +3,8 @@
 A run directory holds everything a run makes::
 
     config.json            the TrainConfig (a second run with the same folder resumes)
-    checkpoints/           full state after every epoch and on Ctrl-C
+    checkpoints/           full state after every epoch and on Ctrl-C (the newest two; gan_tutorial.checkpoints)
+    train.lock             the process id of the run training here, while it trains (gan_tutorial.faults)
     fixed_noise.npy        the noise behind every sample grid
     samples/epoch_NNNN.png one grid per epoch (epoch_0000 is before training)
     progress.gif           the grids as an animation
@@ -21,7 +22,8 @@ import os
 import numpy as np
 import tensorflow as tf
 
-from gan_tutorial import benchmark, callbacks, data, plots
+from gan_tutorial import benchmark, callbacks, checkpoints, data, plots
+from gan_tutorial.faults import RunError, RunLock
 from gan_tutorial.gan import COMPILE_MODES, GAN, build_gan, compile_gan, sampling_generator, seeded_noise
 from gan_tutorial.models import DROPOUT, LATENT_DIM, WIDTH, build_generator
 from gan_tutorial.runtime import describe_device, set_seed
@@ -99,20 +101,36 @@ class TrainingState:
             noise_seed=gan.seed_generator.state, epoch=self.epoch, seconds=self.seconds,
             **({"ema_generator": gan.ema_generator} if getattr(gan, "ema_generator", None) is not None else {}),
         )
-        self.manager = tf.train.CheckpointManager(checkpoint, folder, max_to_keep=2)
-        self.gan = gan
+        self.checkpoint, self.folder, self.gan = checkpoint, folder, gan
+        self.saved = None  # (epoch, step) of the newest good checkpoint
 
     def restore(self):
-        """Load the latest checkpoint if there is one; return True if so."""
-        if self.manager.latest_checkpoint:
-            self.manager.checkpoint.restore(self.manager.latest_checkpoint).assert_existing_objects_matched()
-            return True
-        return False
+        """Load the newest checkpoint that loads (a damaged one falls back); return True if there was one."""
+        if checkpoints.restore(self.checkpoint, self.folder) is None:
+            return False
+        self.saved = (int(self.epoch), self.step)
+        return True
 
     def save(self, epoch, seconds):
+        """Checkpoint the state as of ``epoch``; on a full disk, a RunError (the checkpoint before is intact)."""
+        if self.saved and self.saved[1] == self.step:
+            return  # no step since: rewriting the same checkpoint in place could only damage it
         self.epoch.assign(epoch)
         self.seconds.assign(seconds)
-        self.manager.save(checkpoint_number=int(self.gan.g_optimizer.iterations))
+        try:
+            checkpoints.save(self.checkpoint, self.folder, self.step)
+        except (tf.errors.ResourceExhaustedError, OSError) as error:
+            if not checkpoints.no_space(error):
+                raise
+            raise RunError(f"no space left while saving the checkpoint of epoch {epoch} in {self.folder}; "
+                           f"{self.describe_saved()}.") from error
+        self.saved = (epoch, self.step)
+
+    def describe_saved(self):
+        """Which checkpoint is the newest good one, in words."""
+        if self.saved is None:
+            return "no checkpoint was saved before it"
+        return f"the checkpoint of epoch {self.saved[0]} (step {self.saved[1]}) is intact"
 
     @property
     def step(self):
@@ -145,7 +163,11 @@ def _write_config(config, run_dir):
 
 def load_config(run_dir):
     """The TrainConfig saved in a run directory."""
-    with open(os.path.join(run_dir, "config.json")) as f:
+    path = os.path.join(run_dir, "config.json")
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"{run_dir} is not a training run (it has no config.json): give a folder "
+                                "that 'gan-tutorial train --out' wrote.")
+    with open(path) as f:
         return TrainConfig(**json.load(f))
 
 
@@ -156,11 +178,9 @@ def restore_generator(run_dir):
     """
     config = load_config(run_dir)
     generator = build_generator(config.latent_dim, config.image_shape, config.width, config.upsampling)
-    path = tf.train.latest_checkpoint(os.path.join(run_dir, "checkpoints"))
-    if path is None:
+    checkpoint = tf.train.Checkpoint(**{"ema_generator" if config.ema else "generator": generator})
+    if checkpoints.restore(checkpoint, os.path.join(run_dir, "checkpoints"), partial=True) is None:
         raise FileNotFoundError(f"No checkpoint in {run_dir}/checkpoints: train first.")
-    key = "ema_generator" if config.ema else "generator"
-    tf.train.Checkpoint(**{key: generator}).restore(path).expect_partial()
     return generator
 
 
@@ -189,9 +209,16 @@ def train(config, run_dir, images=None, data_dir=None, verbose=True, extra_callb
 
     ``images``: float32 (N, H, W, C) in [-1, 1]; by default the training images of
     ``config.dataset`` (first ``config.limit`` images). Ctrl-C saves a checkpoint and
-    returns with ``interrupted=True``; calling ``train`` again resumes.
+    returns with ``interrupted=True``; calling ``train`` again resumes. One run at a time
+    trains in a folder (``faults.RunLock``); diverged losses and a full disk raise an
+    error that says which checkpoint is intact.
     """
     os.makedirs(run_dir, exist_ok=True)
+    with RunLock(run_dir):
+        return _train(config, run_dir, images, data_dir, verbose, extra_callbacks)
+
+
+def _train(config, run_dir, images, data_dir, verbose, extra_callbacks):
     _write_config(config, run_dir)
     set_seed(config.seed)
     if images is None:
@@ -205,6 +232,9 @@ def train(config, run_dir, images=None, data_dir=None, verbose=True, extra_callb
     compile_gan(gan, config, mode)
     state = TrainingState(gan, os.path.join(run_dir, "checkpoints"))
     resumed = state.restore()
+    if resumed:  # the checkpoint holds the learning rates it was trained with: this run's apply
+        gan.d_optimizer.learning_rate = config.d_learning_rate
+        gan.g_optimizer.learning_rate = config.g_learning_rate
     if verbose:
         where = f"resuming at epoch {int(state.epoch)}, step {state.step}" if resumed else "starting"
         print(f"{describe_device()}; step compiled as {mode!r}; {where}.")
@@ -239,6 +269,10 @@ def train(config, run_dir, images=None, data_dir=None, verbose=True, extra_callb
         interrupted = True
         state.save(int(state.epoch), clock.seconds())
         print(f"\nInterrupted: saved step {state.step}. Run the same command again to resume.")
+    except callbacks.TrainingDivergedError as error:
+        resume = ": training again resumes from it" if state.saved else ""
+        message = f"{error} In {state.folder}, {state.describe_saved()}{resume}."
+        raise callbacks.TrainingDivergedError(message) from error
     finally:
         step_log.close()
     write_outputs(run_dir)

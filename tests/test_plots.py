@@ -19,3 +19,10 @@ def test_gif_keeps_first_and_last_frames_and_the_grids_own_pixels(tmp_path):
     last = frames[-1][..., :3].astype(int)
     distance_to = [np.mean(np.abs(last - g.astype(int))) for g in (grids[-1], grids[-2])]
     assert distance_to[0] < 15 < 60 < distance_to[1]  # the last grid, up to the 256-colour palette, not its neighbour
+
+
+def test_a_gif_of_one_frame(tmp_path):
+    """A run stopped in its first epoch (Ctrl-C, a small time budget) has only the grid before training."""
+    plots.save_grid(np.zeros((4, 8, 8, 1), "float32"), str(tmp_path / "epoch_0000.png"))
+    plots.save_gif([str(tmp_path / "epoch_0000.png")], str(tmp_path / "progress.gif"))
+    assert len(imageio.mimread(str(tmp_path / "progress.gif"))) == 1

@@ -1,0 +1,82 @@
+"""Faults during a run, told in one line, and one training run per folder.
+
+The command line reports a ``RunError`` as one line (exit code 1) and an error from bad input
+as one line (exit code 2); ``GAN_TUTORIAL_DEBUG=1`` shows the full traceback instead.
+"""
+
+import os
+import sys
+
+DEBUG_VARIABLE = "GAN_TUTORIAL_DEBUG"
+LOCK_NAME = "train.lock"
+
+
+class RunError(Exception):
+    """A run stopped by a fault (a busy folder, a full disk, no checkpoint that loads); what was saved is intact."""
+
+
+def first_line(error):
+    """``Type: first line of the message``: TensorFlow's messages run over many lines."""
+    lines = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {lines[0] if lines else ''}"
+
+
+def warn(message):
+    print(f"gan-tutorial: {message}", file=sys.stderr, flush=True)
+
+
+def _alive(pid):
+    if os.name == "nt":  # os.kill would end the process there: the user deletes a stale lock
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+class RunLock:
+    """Hold ``FOLDER/train.lock``, holding this process's id, while training in ``folder``.
+
+    A folder locked by a live process is refused with a ``RunError``; a lock left by a process
+    that has ended (killed, or the machine restarted) is taken over.
+    """
+
+    def __init__(self, folder):
+        self.folder, self.path = folder, os.path.join(folder, LOCK_NAME)
+
+    def holder(self):
+        """The process id in the lock file, or None if it cannot be read."""
+        try:
+            with open(self.path) as f:
+                return int(f.read().strip())
+        except (OSError, ValueError):
+            return None
+
+    def __enter__(self):
+        for _ in range(2):
+            try:
+                fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+            except FileExistsError:
+                pid = self.holder()
+                if pid is None or _alive(pid):
+                    raise RunError(f"{self.folder} is in use by another training run (process {pid}): wait for it "
+                                   f"to end, or train into another --out folder. If no run uses it, delete "
+                                   f"{self.path}.") from None
+                warn(f"{self.path} was left by process {pid}, which has ended; taking the folder over.")
+                os.remove(self.path)
+                continue
+            try:
+                with os.fdopen(fd, "w") as f:
+                    f.write(f"{os.getpid()}\n")
+            except OSError:  # a full disk: leave no empty lock behind
+                os.remove(self.path)
+                raise
+            return self
+        raise RunError(f"Could not lock {self.folder}: delete {self.path} if no run uses it.")
+
+    def __exit__(self, *exc_info):
+        if self.holder() == os.getpid():
+            os.remove(self.path)
