@@ -87,7 +87,7 @@ def train_toy(steps=2000, batch_size=256, learning_rate=1e-3, beta_1=0.5, seed=0
         if stop > done:
             gan.fit(points.skip(done).take(stop - done), epochs=1, verbose=0)
             done = stop
-        pictures[stop] = sampling_generator(gan).predict(noise, batch_size=2000, verbose=0)
+        pictures[stop] = np.asarray(sampling_generator(gan)(noise, training=False))
     return gan, pictures
 
 
@@ -102,13 +102,14 @@ class Scorer:
     n: int
 
     @classmethod
-    def for_dataset(cls, dataset, n=10000, data_dir=None, classifier=None):
+    def for_dataset(cls, dataset, n=10000, data_dir=None, classifier=None, real_images=None):
+        """A scorer against ``n`` real training images of ``dataset`` (or against ``real_images``, e.g. one class)."""
         from gan_tutorial import features
         from gan_tutorial.classifier import load_classifier
 
         classifier = classifier or load_classifier(dataset, data_dir)
         feature_model = features.domain_model(classifier)
-        real = features.real_images(dataset, n, "train", data_dir)
+        real = features.real_images(dataset, n, "train", data_dir) if real_images is None else real_images
         return cls(dataset, classifier, feature_model, features.extract(feature_model, real), n)
 
     def score(self, images, threshold=0.9):
@@ -148,7 +149,79 @@ def compare(variants, dataset="mnist", epochs=8, out="runs/stabilization", score
     return rows
 
 
+# Each fix alone on top of the defaults, as notebook 09's table measures them (TrainConfig overrides).
+VARIANTS = {
+    "baseline": {},
+    "ema": {"ema": 0.999},
+    "spectral_norm": {"spectral_norm": True},
+    "hinge_sn": {"loss": "hinge", "spectral_norm": True},
+    "r1": {"r1_weight": 1.0, "r1_every": 4},
+    "minibatch_std": {"minibatch_std": True},
+    "minibatch_discrimination": {"minibatch_discrimination": 16},
+    "feature_matching": {"feature_matching": 1.0},
+    "ttur": {"d_learning_rate": 4e-4, "g_learning_rate": 1e-4},
+    "label_smoothing": {"label_smoothing": 0.1},
+    "instance_noise": {"instance_noise": 0.1},
+    "wgan_gp": {"loss": "wgan-gp", "n_critic": 5},
+}
+
 # The combinations notebook 09 measures together (TrainConfig overrides).
 COMBINATIONS = {
     "ema+minibatch_std+r1": {"ema": 0.999, "minibatch_std": True, "r1_weight": 1.0, "r1_every": 4},
 }
+
+
+def plot_ring(pictures, title="", std=RING_STD, limit=3.0):
+    """Scatter plots of generated 2-D points, one panel per ``{step: points}``, with the ring's centres; the figure.
+
+    Each panel's title counts the modes covered (``modes_covered`` with the data's ``std``).
+    """
+    import matplotlib.pyplot as plt
+
+    centres = ring_centres()
+    fig, axes = plt.subplots(1, len(pictures), figsize=(2.6 * len(pictures), 2.8), squeeze=False)
+    for ax, (step, points) in zip(axes[0], pictures.items()):
+        ax.scatter(points[:, 0], points[:, 1], s=2, alpha=0.4)
+        ax.scatter(centres[:, 0], centres[:, 1], s=40, marker="x", color="red")
+        ax.set(xlim=(-limit, limit), ylim=(-limit, limit), aspect="equal", xticks=[], yticks=[],
+               title=f"step {step}: {modes_covered(points, centres, std)['modes_covered']} of {len(centres)} modes")
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+TABLE_COLUMNS = {"name": "variant", "steps": "steps", "images_per_second": "images/s",
+                 "classes_covered": "classes", "confident_share": "confident > 0.9",
+                 "class_share_range": "class shares", "domain_fid": "domain FID"}
+
+
+def results_table(rows):
+    """``compare``'s rows as a Markdown table (shares as percentages)."""
+    def cell(key, value):
+        if key == "confident_share":
+            return f"{100 * value:.1f}%"
+        if key == "class_share_range":
+            return f"{100 * value[0]:.1f}-{100 * value[1]:.1f}%"
+        return f"{value:,}" if isinstance(value, int) else str(value)
+
+    lines = ["| " + " | ".join(TABLE_COLUMNS.values()) + " |", "|" + " --- |" * len(TABLE_COLUMNS)]
+    lines += ["| " + " | ".join(cell(key, row[key]) for key in TABLE_COLUMNS) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def plot_results(rows, baseline="baseline"):
+    """Bars of each variant's confident share and domain FID, the baseline's drawn as a line; the figure."""
+    import matplotlib.pyplot as plt
+
+    names = [row["name"] for row in rows]
+    fig, axes = plt.subplots(1, 2, figsize=(11, 0.35 * len(rows) + 1.2), sharey=True)
+    for ax, key, label in zip(axes, ("confident_share", "domain_fid"),
+                              ("share read with confidence > 0.9 (higher is better)", "domain FID (lower is better)")):
+        values = [row[key] * (100 if key == "confident_share" else 1) for row in rows]
+        ax.barh(names, values, color=["grey" if name == baseline else "tab:blue" for name in names])
+        if baseline in names:
+            ax.axvline(values[names.index(baseline)], color="grey", linestyle="--")
+        ax.set_xlabel(label)
+    axes[0].invert_yaxis()
+    fig.tight_layout()
+    return fig

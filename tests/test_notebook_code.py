@@ -36,6 +36,9 @@ SHOWN = {
     "07_your_own_images": {"load_folder"},
     "08_evaluation": {"frechet_distance_from_statistics", "frechet_distance", "mmd_squared",
                       "kernel_inception_distance", "inception_score", "interpolate_noise"},
+    "09_stabilizing_gans": {"ring_data", "modes_covered", "MinibatchStdDev", "MinibatchDiscrimination",
+                            "stabilized_discriminator", "feature_matching_loss", "hinge_discriminator_loss",
+                            "wasserstein_critic_loss", "gradient_penalty", "r1_penalty", "StabilizedGAN", "DiffAugment"},
 }
 
 
