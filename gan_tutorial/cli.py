@@ -206,10 +206,17 @@ def run_train(args):
     return 130 if result.interrupted else 0
 
 
+def which_generator(run_dir):
+    """Which generator a run's samples come from, in words: 'EMA (decay 0.999)' or 'raw'."""
+    ema = training.load_config(run_dir).ema
+    return f"EMA (decay {ema})" if ema else "raw"
+
+
 def run_sample(args):
     images = generate(training.restore_generator(args.run_dir), args.n, seed=args.seed)
     np.savez_compressed(args.out, images=data.to_uint8(images))
-    print(f"Wrote {args.n} images of shape {images.shape[1:]} (uint8) to {args.out}")
+    print(f"Wrote {args.n} images of shape {images.shape[1:]} (uint8) from the {which_generator(args.run_dir)} "
+          f"generator to {args.out}")
     return 0
 
 
@@ -264,6 +271,7 @@ def evaluation_report(args):
         "n_real": len(real), "real_split": "train",
         "features": f"{args.features} ({model.output_shape[-1]} per image)",
         "inception_score_classes": f"the {args.dataset} classifier's {classifier.output_shape[-1]} classes",
+        "generator": which_generator(args.source) if os.path.isdir(args.source) else None,
         "seconds": round(time.perf_counter() - started, 1),
     }
     return report

@@ -125,3 +125,29 @@ def test_modes_covered_on_hand_made_points():
     assert stabilization.modes_covered(np.repeat(far, 10, 0), centres)["modes_covered"] == 0
     one_stray = np.concatenate([np.repeat(centres[:1], 999, 0), centres[1:2]])  # 0.1% < 1%: not covered
     assert stabilization.modes_covered(one_stray, centres)["modes_covered"] == 1
+
+
+def test_train_with_stabilizer_flags_then_sample_says_which_generator(tmp_path, capsys):
+    from gan_tutorial import cli
+
+    run = str(tmp_path / "run")
+    assert cli.main(["train", "--dataset", "mnist", "--limit", "256", "--width", "8", "--epochs", "1", "--batch-size",
+                     "32", "--compile", "graph", "--ema", "0.9", "--minibatch-std", "--r1", "1", "--r1-every", "2",
+                     "--diffaugment", "translation,cutout", "--out", run]) == 0
+    saved = training.load_config(run)
+    assert (saved.ema, saved.minibatch_std, saved.r1_weight, saved.r1_every, saved.diffaugment) == (
+        0.9, True, 1.0, 2, "translation,cutout")
+    assert cli.main(["sample", run, "--n", "4", "--out", str(tmp_path / "s.npz")]) == 0
+    assert "from the EMA (decay 0.9) generator" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("flags, message", [(["--diffaugment", "rotation"], "unknown ['rotation']"),
+                                            (["--ema", "1.5"], "argument --ema: must be"),
+                                            (["--n-critic", "0"], "argument --n-critic: must be"),
+                                            (["--loss", "minimax"], "invalid choice: 'minimax'")])
+def test_bad_stabilizer_flags_are_refused_in_one_line(tmp_path, capsys, flags, message):
+    from gan_tutorial import cli
+
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["train", "--out", str(tmp_path), *flags])
+    assert exit_.value.code == 2 and message in capsys.readouterr().err
