@@ -72,7 +72,8 @@ def _config_arguments(parser):
     parser.add_argument("--width", type=POSITIVE_INT, default=training.TrainConfig.width,
                         help="filters of the widest generator block are width * 2**(blocks-1)")
     parser.add_argument("--upsampling", choices=UPSAMPLING_STYLES, default=training.TrainConfig.upsampling,
-                        help="generator style: Conv2DTranspose, or UpSampling2D + Conv2D")
+                        help="generator style: Conv2DTranspose, or UpSampling2D + Conv2D (default: resize for colour "
+                             "images, transpose for MNIST)")
     parser.add_argument("--latent-dim", type=POSITIVE_INT, default=training.TrainConfig.latent_dim)
     parser.add_argument("--seed", type=SEED, default=0)
     parser.add_argument("--limit", type=POSITIVE_INT, help="use only the first N training images")

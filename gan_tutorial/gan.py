@@ -194,12 +194,15 @@ def stabilizers(config):
                     if getattr(config, name) != getattr(defaults, name))
 
 
+# Every stabilizer turned off: a plain GAN (and what a run saved before the stabilizers existed used).
+STABILIZERS_OFF = {"loss": "nonsaturating", "n_critic": 1, "r1_weight": 0.0, "spectral_norm": False,
+                   "minibatch_std": False, "minibatch_discrimination": 0, "feature_matching": 0.0,
+                   "instance_noise": 0.0, "diffaugment": "", "ema": 0.0}
+
+
 def stabilizers_on(config):
     """True when ``config`` turns on any stabilizer, so that ``build_gan`` makes a ``StabilizedGAN``."""
-    off = {"loss": "nonsaturating", "n_critic": 1, "r1_weight": 0.0, "spectral_norm": False, "minibatch_std": False,
-           "minibatch_discrimination": 0, "feature_matching": 0.0, "instance_noise": 0.0, "diffaugment": "",
-           "ema": 0.0}
-    return any(getattr(config, name) != value for name, value in off.items())
+    return any(getattr(config, name) != value for name, value in STABILIZERS_OFF.items())
 
 
 def build_gan(config):

@@ -167,7 +167,8 @@ VARIANTS = {
 
 # The combinations notebook 09 measures together (TrainConfig overrides).
 COMBINATIONS = {
-    "ema+minibatch_std+r1": {"ema": 0.999, "minibatch_std": True, "r1_weight": 1.0, "r1_every": 4},
+    "minibatch_discrimination+r1": {"minibatch_discrimination": 16, "r1_weight": 1.0, "r1_every": 4},
+    "minibatch_discrimination+r1+ema": {"minibatch_discrimination": 16, "r1_weight": 1.0, "r1_every": 4, "ema": 0.999},
 }
 
 

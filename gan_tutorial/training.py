@@ -24,7 +24,8 @@ import tensorflow as tf
 
 from gan_tutorial import benchmark, callbacks, checkpoints, data, plots
 from gan_tutorial.faults import RunError, RunLock
-from gan_tutorial.gan import COMPILE_MODES, GAN, build_gan, compile_gan, sampling_generator, seeded_noise
+from gan_tutorial.gan import (COMPILE_MODES, GAN, STABILIZERS_OFF, build_gan, compile_gan, sampling_generator,
+                              seeded_noise)
 from gan_tutorial.models import DROPOUT, LATENT_DIM, WIDTH, build_generator
 from gan_tutorial.runtime import describe_device, set_seed
 
@@ -38,6 +39,16 @@ def default_max_seconds(dataset):
     return DEFAULT_MAX_SECONDS.get(dataset, DEFAULT_MAX_SECONDS["cifar10"])
 
 
+def default_upsampling(image_shape):
+    """The generator style when none is given: "resize" for colour images, "transpose" for grey ones.
+
+    Measured on CIFAR-10 (15 minutes on a 2-core CPU, notebook 6): resize-then-convolve reached a domain FID of 59.9,
+    transposed convolutions 93.6, with visibly fewer checkerboard artefacts. MNIST's defaults were measured with
+    transposed convolutions (notebook 5).
+    """
+    return "resize" if image_shape[-1] == 3 else "transpose"
+
+
 @dataclasses.dataclass
 class TrainConfig:
     """Everything that defines a training run. ``epochs`` and ``max_seconds`` count the whole run."""
@@ -49,7 +60,7 @@ class TrainConfig:
     batch_size: int = 64
     latent_dim: int = LATENT_DIM
     width: int = WIDTH
-    upsampling: str = "transpose"
+    upsampling: str | None = None  # None: "resize" for colour images, "transpose" for grey (default_upsampling)
     d_learning_rate: float = 2e-4
     g_learning_rate: float = 2e-4
     beta_1: float = 0.5
@@ -78,6 +89,7 @@ class TrainConfig:
 
     def __post_init__(self):
         self.image_shape = tuple(self.image_shape)
+        self.upsampling = self.upsampling or default_upsampling(self.image_shape)
         if self.epochs is None and self.max_seconds is None:
             self.max_seconds = default_max_seconds(self.dataset)
         if self.compile_mode not in ("auto", *COMPILE_MODES):
@@ -151,8 +163,7 @@ def _write_config(config, run_dir):
     """Save config.json, or check that an existing run was made with the same architecture."""
     path = os.path.join(run_dir, "config.json")
     if os.path.exists(path):
-        with open(path) as f:
-            saved = json.load(f)
+        saved = dataclasses.asdict(load_config(run_dir))
         for field in ARCHITECTURE_FIELDS:
             if tuple(np.atleast_1d(saved[field])) != tuple(np.atleast_1d(getattr(config, field))):
                 raise ValueError(f"{run_dir} holds a run with {field}={saved[field]!r}, not "
@@ -168,7 +179,10 @@ def load_config(run_dir):
         raise FileNotFoundError(f"{run_dir} is not a training run (it has no config.json): give a folder "
                                 "that 'gan-tutorial train --out' wrote.")
     with open(path) as f:
-        return TrainConfig(**json.load(f))
+        saved = json.load(f)
+    if "ema" not in saved:  # saved before the stabilizers existed: they were all off
+        saved = {**STABILIZERS_OFF, **saved}
+    return TrainConfig(**saved)
 
 
 def restore_generator(run_dir):

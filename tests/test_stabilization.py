@@ -151,3 +151,25 @@ def test_bad_stabilizer_flags_are_refused_in_one_line(tmp_path, capsys, flags, m
     with pytest.raises(SystemExit) as exit_:
         cli.main(["train", "--out", str(tmp_path), *flags])
     assert exit_.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_a_run_saved_before_the_stabilizers_loads_with_them_off(tmp_path, small_config, mnist_small):
+    import json
+
+    plain = dataclasses.replace(small_config, **{**training.STABILIZERS_OFF})
+    training.train(plain, str(tmp_path), images=mnist_small[0][:256], verbose=False)
+    path = tmp_path / "config.json"
+    saved = json.loads(path.read_text())
+    path.write_text(json.dumps({k: v for k, v in saved.items() if k not in training.STABILIZERS_OFF}))  # an old run
+    loaded = training.load_config(str(tmp_path))
+    assert all(getattr(loaded, k) == v for k, v in training.STABILIZERS_OFF.items())
+    assert training.restore_generator(str(tmp_path)).output_shape == (None, 28, 28, 1)  # the raw generator's key
+    again = training.train(training.load_config(str(tmp_path)), str(tmp_path), images=mnist_small[0][:256],
+                           verbose=False)
+    assert again.step == 4  # recognised as the same, finished run
+
+
+def test_colour_images_default_to_the_resize_style():
+    assert training.TrainConfig.for_dataset("cifar10").upsampling == "resize"
+    assert training.TrainConfig.for_dataset("mnist").upsampling == "transpose"
+    assert training.TrainConfig.for_dataset("cifar10", upsampling="transpose").upsampling == "transpose"
