@@ -66,20 +66,22 @@ class TrainConfig:
     beta_1: float = 0.5
     dropout: float = DROPOUT
     label_smoothing: float = 0.0
-    # Stabilizers (notebook 09, gan_tutorial.stabilization); all off unless chosen by measurement.
+    # Stabilizers (notebook 09, gan_tutorial.stabilization). On by default: the combination that measured best
+    # (MNIST, 8 epochs from the same seed: 71.3% of samples read with confidence > 0.9 and domain FID 19.9, against
+    # 59.5% and 69.4 with none): minibatch discrimination, lazy R1 and an EMA of the generator.
     loss: str = "nonsaturating"
     gp_weight: float = 10.0
     n_critic: int = 1
-    r1_weight: float = 0.0
-    r1_every: int = 1
+    r1_weight: float = 1.0
+    r1_every: int = 4
     spectral_norm: bool = False
     minibatch_std: bool = False
-    minibatch_discrimination: int = 0
+    minibatch_discrimination: int = 16
     feature_matching: float = 0.0
     instance_noise: float = 0.0
     instance_noise_steps: int = 5000
     diffaugment: str = ""
-    ema: float = 0.0
+    ema: float = 0.999
     flip: bool = False
     seed: int = 0
     limit: int | None = None

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from gan_tutorial import callbacks, training
-from gan_tutorial.gan import seeded_noise
+from gan_tutorial.gan import sampling_generator, seeded_noise
 
 
 def read_steps(run_dir):
@@ -92,4 +92,6 @@ def test_restore_generator_reads_the_latest_checkpoint(tmp_path, small_config, m
     result = training.train(small_config, str(tmp_path), images=mnist_small[0][:256], verbose=False)
     restored = training.restore_generator(str(tmp_path))
     noise = seeded_noise(4, small_config.latent_dim, seed=0)
-    assert np.allclose(restored(noise, training=False), result.gan.generator(noise, training=False), atol=1e-6)
+    sampler = sampling_generator(result.gan)  # the EMA generator with the default settings
+    assert sampler is result.gan.ema_generator
+    assert np.allclose(restored(noise, training=False), sampler(noise, training=False), atol=1e-6)
