@@ -104,7 +104,20 @@ def build_distributed_gan(config, strategy, mode="graph"):
         if strategy.num_replicas_in_sync > 1:
             synchronize_batch_norm(gan.generator)
         gan.built = True  # its networks are; else fit under a strategy would build it by calling it on images
+        if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+            gan.train_step = _logs_with_batch_axis(gan.train_step)
         return compile_gan(gan, config, mode)
+
+
+def _logs_with_batch_axis(train_step):
+    """``train_step`` with each log of shape (1,) instead of a scalar.
+
+    Keras 3 averages a multi-worker step's logs with ``strategy.reduce("MEAN", axis=0)``, which
+    fails on scalars (tensorflow/tensorflow#72388); that mean removes the added axis again.
+    """
+    def step(data):
+        return {name: keras.ops.reshape(value, (1,)) for name, value in train_step(data).items()}
+    return step
 
 
 def shard_by_data(dataset):

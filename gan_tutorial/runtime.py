@@ -84,11 +84,11 @@ def describe_device(strategy=None):
     if strategy is None or (strategy.num_replicas_in_sync == 1 and resolver is None):
         return line
     devices = ", ".join(d.split("device:")[-1] for d in strategy.extended.worker_devices)
-    line += f"; {strategy.num_replicas_in_sync} replicas"
-    if resolver is not None and resolver.task_type:
-        workers = sum(len(tasks) for tasks in resolver.cluster_spec().as_dict().values())
-        line += f" on {workers} workers, this one {resolver.task_type} {resolver.task_id} with"
-    return f"{line}: {devices} ({type(strategy).__name__})"
+    if resolver is None or not resolver.task_type:
+        return f"{line}; {strategy.num_replicas_in_sync} replicas: {devices} (MirroredStrategy)"
+    workers = sum(len(tasks) for tasks in resolver.cluster_spec().as_dict().values())
+    return (f"{line}; {strategy.num_replicas_in_sync} replicas on {workers} workers (MultiWorkerMirroredStrategy), "
+            f"this is {resolver.task_type} {resolver.task_id} with {devices}")
 
 
 def has_gpu():

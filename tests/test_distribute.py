@@ -1,0 +1,173 @@
+"""tf.distribute on this CPU: two logical devices train like one, two workers on 127.0.0.1 train and resume.
+
+Splitting the CPU into logical devices must happen before TensorFlow starts, and a
+multi-worker strategy holds its process for good, so each check runs in subprocesses
+(with timeouts: a hang fails the test) and the rest of the suite keeps one device.
+"""
+
+import csv
+import json
+import os
+import pathlib
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+from gan_tutorial import distribute
+from gan_tutorial.gan import share_of_replica
+from gan_tutorial.training import TrainConfig
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+TINY = ["--dataset", "mnist", "--limit", "256", "--batch-size", "32", "--width", "8"]  # 8 steps per epoch
+
+COMPARE = """
+import json, sys
+from gan_tutorial import data, distribute, gan
+from gan_tutorial.training import TrainConfig
+distribute.split_cpu(2)
+overrides, divide = json.loads(sys.argv[1]), sys.argv[2] == "divide"
+if not divide:
+    gan.share_of_replica = lambda loss: loss  # the bug: each replica's mean taken as the global one
+config = TrainConfig(epochs=1, batch_size=32, width=8, **overrides)
+images = data.load_images("mnist", "train", limit=96)[0]
+print(json.dumps(distribute.compare_with_one_device(config, images, steps=3)))
+"""
+
+CLI_ON_TWO_DEVICES = """
+import sys
+from gan_tutorial import cli, distribute
+distribute.split_cpu(2)
+sys.exit(cli.main(sys.argv[1:]))
+"""
+
+
+def python(code, *args, timeout=120):
+    result = subprocess.run([sys.executable, "-c", code, *args], env=ENV, capture_output=True, text=True,
+                            timeout=timeout)
+    assert result.returncode == 0, result.stdout + result.stderr[-3000:]
+    return result.stdout
+
+
+def compare_with_one_device(overrides, divide=True):
+    return json.loads(python(COMPARE, json.dumps(overrides), "divide" if divide else "no").splitlines()[-1])
+
+
+# Add a loss or penalty by adding its TrainConfig settings here.
+@pytest.mark.parametrize("overrides", [pytest.param({}, id="bce")])
+def test_two_replicas_train_like_one_device(overrides):
+    result = compare_with_one_device(overrides)
+    assert result["replicas"] == 2
+    assert result["weights"] < 1e-5, result  # measured 1e-7 (float32 sums in another order)
+    assert result["optimizer_state"] < 1e-4, result
+
+
+def test_the_comparison_sees_a_loss_not_divided_by_the_replicas():
+    result = compare_with_one_device({}, divide=False)
+    # Adam's moments are 2x and 4x too large, though Adam's normalized steps hide it in the weights.
+    assert result["optimizer_state"] > 0.5, result
+
+
+def test_one_device_needs_no_division_and_multiworker_needs_epochs():
+    assert float(share_of_replica(3.0)) == 3.0
+    assert distribute.is_chief(distribute.make_strategy("default"))
+    with pytest.raises(ValueError, match="--epochs"):
+        TrainConfig(strategy="multiworker")
+    with pytest.raises(ValueError, match="strategy"):
+        TrainConfig(epochs=1, strategy="parameter-server")
+
+
+def log_steps(run_dir):
+    with open(run_dir / "log.csv", newline="") as f:
+        return [int(row["step"]) for row in csv.DictReader(f)]
+
+
+def test_train_mirrored_through_the_cli_writes_a_complete_run_and_resumes(tmp_path):
+    run = tmp_path / "run"
+    argv = ["train", *TINY, "--strategy", "mirrored", "--out", str(run)]
+    out = python(CLI_ON_TWO_DEVICES, *argv, "--epochs", "1")
+    assert "2 replicas: CPU:0, CPU:1 (MirroredStrategy)" in out
+    out = python(CLI_ON_TWO_DEVICES, *argv, "--epochs", "2")
+    assert "resuming at epoch 1, step 8" in out
+    for name in ["progress.gif", "losses.png", "discriminator.png", "generator.keras", "fixed_noise.npy",
+                 "samples/epoch_0002.png"]:
+        assert (run / name).stat().st_size > 0, name
+    assert log_steps(run) == list(range(1, 17))
+    assert json.loads((run / "config.json").read_text())["strategy"] == "mirrored"
+
+
+def free_ports(n):
+    sockets = [socket.socket() for _ in range(n)]
+    for s in sockets:
+        s.bind(("127.0.0.1", 0))
+    ports = [s.getsockname()[1] for s in sockets]
+    for s in sockets:
+        s.close()
+    return ports
+
+
+def start_workers(run, tmp_path, epochs):
+    """Two workers on 127.0.0.1 running the same command; each has its own TMPDIR."""
+    cluster = {"worker": [f"127.0.0.1:{port}" for port in free_ports(2)]}
+    workers = []
+    for index in range(2):
+        tf_config = json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}})
+        temp = tmp_path / f"tmp{index}"
+        temp.mkdir(exist_ok=True)
+        workers.append(subprocess.Popen(
+            [sys.executable, "-m", "gan_tutorial", "train", *TINY, "--strategy", "multiworker", "--out", str(run),
+             "--epochs", str(epochs)],
+            env={**ENV, "TF_CONFIG": tf_config, "TMPDIR": str(temp)}, cwd=tmp_path,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
+    return workers
+
+
+def finish(workers, timeout=90):
+    """Wait for both workers (a hang fails the test); return their outputs."""
+    try:
+        outputs = [worker.communicate(timeout=timeout)[0] for worker in workers]
+    finally:
+        for worker in workers:
+            worker.kill()
+    for worker, output in zip(workers, outputs):
+        assert worker.returncode == 0, output[-3000:]
+    return outputs
+
+
+def latest_step(run):
+    checkpoints = run / "checkpoints" / "checkpoint"
+    if not checkpoints.exists():
+        return 0
+    return int(checkpoints.read_text().split('"')[1].rsplit("-", 1)[1])  # model_checkpoint_path: "ckpt-N"
+
+
+def test_two_workers_train_only_the_chief_writes_and_a_killed_run_resumes(tmp_path):
+    run = tmp_path / "run"
+    workers = start_workers(run, tmp_path, epochs=100)
+    try:
+        deadline = time.monotonic() + 90
+        while latest_step(run) < 8 and time.monotonic() < deadline:  # an epoch saved
+            assert all(worker.poll() is None for worker in workers), workers[0].communicate()[0][-3000:]
+            time.sleep(0.1)
+    finally:
+        for worker in workers:
+            worker.kill()
+            worker.wait(timeout=30)
+    epoch = latest_step(run) // 8
+    assert epoch >= 1
+    # Worker 1 wrote its checkpoints and log to a temporary folder, left behind by the kill.
+    (left,) = (tmp_path / "tmp1").iterdir()
+    assert (left / "log.csv").exists() and (left / "checkpoints").is_dir()
+    assert not list((tmp_path / "tmp0").iterdir())
+
+    chief, other = finish(start_workers(run, tmp_path, epochs=epoch + 1))
+    assert f"resuming at epoch {epoch}, step {8 * epoch}" in chief
+    assert "2 replicas on 2 workers (MultiWorkerMirroredStrategy), this is worker 0" in chief
+    assert "Epoch" not in other and "Wrote" not in other
+    assert log_steps(run) == list(range(1, 8 * (epoch + 1) + 1))  # one writer: every step once
+    assert latest_step(run) == 8 * (epoch + 1)
+    assert (run / "generator.keras").exists() and (run / f"samples/epoch_{epoch + 1:04d}.png").exists()
+    assert list((tmp_path / "tmp1").iterdir()) == [left]  # the resumed worker 1 removed its folder
