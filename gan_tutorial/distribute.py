@@ -94,14 +94,17 @@ def synchronize_batch_norm(model):
     return model
 
 
-def build_distributed_gan(config, strategy, mode="graph"):
-    """A compiled GAN whose networks and optimizers live in ``strategy.scope()``, one copy per replica."""
+def build_distributed_gan(config, strategy, mode="graph", sync_batch_norm=True):
+    """A compiled GAN whose networks and optimizers live in ``strategy.scope()``, one copy per replica.
+
+    ``sync_batch_norm=False`` keeps per-replica BatchNorm statistics (to see what they change).
+    """
     if config.batch_size % strategy.num_replicas_in_sync:
         raise ValueError(f"The global batch of {config.batch_size} is split between {strategy.num_replicas_in_sync} "
                          "replicas: make it a multiple of that.")
     with strategy.scope():
         gan = build_gan(config)
-        if strategy.num_replicas_in_sync > 1:
+        if sync_batch_norm:
             synchronize_batch_norm(gan.generator)
         gan.built = True  # its networks are; else fit under a strategy would build it by calling it on images
         if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
@@ -141,7 +144,7 @@ def _largest_differences(pairs):
     return absolute, relative
 
 
-def compare_with_one_device(config, images, steps=3, strategy=None):
+def compare_with_one_device(config, images, steps=3, strategy=None, sync_batch_norm=True):
     """Train ``steps`` global batches on one device and under ``strategy`` from the same start; compare.
 
     Both GANs start from the same weights and seed and see the same global batches
@@ -154,7 +157,7 @@ def compare_with_one_device(config, images, steps=3, strategy=None):
     strategy = strategy or make_strategy("mirrored")
     batches = data.make_dataset(images[:steps * config.batch_size], config.batch_size, shuffle=False)
     one = build_distributed_gan(config, tf.distribute.get_strategy())
-    many = build_distributed_gan(config, strategy)
+    many = build_distributed_gan(config, strategy, sync_batch_norm=sync_batch_norm)
     for name in ("generator", "discriminator"):
         getattr(many, name).set_weights(getattr(one, name).get_weights())
     for gan in (one, many):

@@ -29,12 +29,15 @@ import json, sys
 from gan_tutorial import data, distribute, gan
 from gan_tutorial.training import TrainConfig
 distribute.split_cpu(2)
-overrides, divide = json.loads(sys.argv[1]), sys.argv[2] == "divide"
-if not divide:
-    gan.share_of_replica = lambda loss: loss  # the bug: each replica's mean taken as the global one
+overrides = json.loads(sys.argv[1])
 config = TrainConfig(epochs=1, batch_size=32, width=8, **overrides)
 images = data.load_images("mnist", "train", limit=96)[0]
-print(json.dumps(distribute.compare_with_one_device(config, images, steps=3)))
+results = {}
+for variant in sys.argv[2:]:
+    if variant == "undivided":  # the bug: each replica's mean taken for the global one
+        gan.share_of_replica = lambda loss: loss
+    results[variant] = distribute.compare_with_one_device(config, images, 3, None, variant != "per_replica_bn")
+print(json.dumps(results))
 """
 
 CLI_ON_TWO_DEVICES = """
@@ -52,23 +55,25 @@ def python(code, *args, timeout=120):
     return result.stdout
 
 
-def compare_with_one_device(overrides, divide=True):
-    return json.loads(python(COMPARE, json.dumps(overrides), "divide" if divide else "no").splitlines()[-1])
+def compare_with_one_device(overrides, *variants):
+    return json.loads(python(COMPARE, json.dumps(overrides), *variants).splitlines()[-1])
 
 
 # Add a loss or penalty by adding its TrainConfig settings here.
 @pytest.mark.parametrize("overrides", [pytest.param({}, id="bce")])
 def test_two_replicas_train_like_one_device(overrides):
-    result = compare_with_one_device(overrides)
+    result = compare_with_one_device(overrides, "right")["right"]
     assert result["replicas"] == 2
     assert result["weights"] < 1e-5, result  # measured 1e-7 (float32 sums in another order)
     assert result["optimizer_state"] < 1e-4, result
 
 
-def test_the_comparison_sees_a_loss_not_divided_by_the_replicas():
-    result = compare_with_one_device({}, divide=False)
-    # Adam's moments are 2x and 4x too large, though Adam's normalized steps hide it in the weights.
-    assert result["optimizer_state"] > 0.5, result
+def test_the_comparison_sees_an_undivided_loss_and_per_replica_batch_norm():
+    results = compare_with_one_device({}, "per_replica_bn", "undivided")
+    # Statistics of half a batch: measured 4e-3 after 3 steps.
+    assert results["per_replica_bn"]["weights"] > 1e-4, results
+    # Adam's moments are 2x and 4x too large; its normalized steps hide much of it in the weights.
+    assert results["undivided"]["optimizer_state"] > 0.5, results
 
 
 def test_one_device_needs_no_division_and_multiworker_needs_epochs():
