@@ -46,6 +46,7 @@ def make_strategy(name):
     """The ``tf.distribute`` strategy called ``name``, one per process (see STRATEGIES)."""
     if name == "default":
         return tf.distribute.get_strategy()
+    tf.get_logger().setLevel("WARNING")  # tf.distribute logs every all-reduce it builds
     if name == "mirrored":
         if tf.config.list_physical_devices("GPU"):
             return tf.distribute.MirroredStrategy()
@@ -175,7 +176,7 @@ def images_per_second(config, images, strategy, steps=20):
     """Training speed (images/s, global batch) of ``config``'s GAN under ``strategy``, after a warm-up."""
     gan = build_distributed_gan(config, strategy)
     dataset = data.make_dataset(images, config.batch_size, seed=config.seed).repeat()
-    gan.fit(dataset, epochs=1, steps_per_epoch=3, verbose=0)  # traces and compiles the step
+    gan.fit(dataset, epochs=1, steps_per_epoch=3, verbose=0, shuffle=False)  # traces and compiles the step
     started = time.perf_counter()
-    gan.fit(dataset, epochs=1, steps_per_epoch=steps, verbose=0)
+    gan.fit(dataset, epochs=1, steps_per_epoch=steps, verbose=0, shuffle=False)
     return steps * config.batch_size / (time.perf_counter() - started)
