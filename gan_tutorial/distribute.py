@@ -87,7 +87,7 @@ def synchronize_batch_norm(model):
 
     By default each replica normalizes with its own slice's mean and variance, so N replicas
     train a slightly different model than one device; synchronized, they train the same one,
-    for the price of an all-reduce per layer and step. It changes nothing on one device.
+    for the price of an all-reduce per layer and step.
     """
     for layer in model.layers:
         if isinstance(layer, keras.layers.BatchNormalization):
@@ -105,7 +105,7 @@ def build_distributed_gan(config, strategy, mode="graph", sync_batch_norm=True):
                          "replicas: make it a multiple of that.")
     with strategy.scope():
         gan = build_gan(config)
-        if sync_batch_norm:
+        if sync_batch_norm and strategy.num_replicas_in_sync > 1:
             synchronize_batch_norm(gan.generator)
         gan.built = True  # its networks are; else fit under a strategy would build it by calling it on images
         if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):

@@ -115,28 +115,37 @@ def free_ports(n):
 
 
 def start_workers(run, tmp_path, epochs):
-    """Two workers on 127.0.0.1 running the same command; each has its own TMPDIR."""
+    """Two workers on 127.0.0.1 running the same command, each with its own TMPDIR and log file."""
     cluster = {"worker": [f"127.0.0.1:{port}" for port in free_ports(2)]}
     workers = []
     for index in range(2):
         tf_config = json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}})
         temp = tmp_path / f"tmp{index}"
         temp.mkdir(exist_ok=True)
-        workers.append(subprocess.Popen(
-            [sys.executable, "-m", "gan_tutorial", "train", *TINY, "--strategy", "multiworker", "--out", str(run),
-             "--epochs", str(epochs)],
-            env={**ENV, "TF_CONFIG": tf_config, "TMPDIR": str(temp)}, cwd=tmp_path,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
+        with open(tmp_path / f"worker{index}.log", "w") as log:
+            workers.append(subprocess.Popen(
+                [sys.executable, "-m", "gan_tutorial", "train", *TINY, "--strategy", "multiworker", "--out", str(run),
+                 "--epochs", str(epochs)],
+                env={**ENV, "TF_CONFIG": tf_config, "TMPDIR": str(temp)}, cwd=tmp_path, stdout=log,
+                stderr=subprocess.STDOUT))
     return workers
 
 
-def finish(workers, timeout=90):
+def stop(workers, tmp_path):
+    """Kill the workers (if still running); return their outputs."""
+    for worker in workers:
+        worker.kill()
+        worker.wait(timeout=30)
+    return [(tmp_path / f"worker{index}.log").read_text() for index in range(len(workers))]
+
+
+def finish(workers, tmp_path, timeout=180):
     """Wait for both workers (a hang fails the test); return their outputs."""
     try:
-        outputs = [worker.communicate(timeout=timeout)[0] for worker in workers]
-    finally:
         for worker in workers:
-            worker.kill()
+            worker.wait(timeout=timeout)
+    finally:
+        outputs = stop(workers, tmp_path)
     for worker, output in zip(workers, outputs):
         assert worker.returncode == 0, output[-3000:]
     return outputs
@@ -152,27 +161,24 @@ def latest_step(run):
 def test_two_workers_train_only_the_chief_writes_and_a_killed_run_resumes(tmp_path):
     run = tmp_path / "run"
     workers = start_workers(run, tmp_path, epochs=100)
-    try:
-        deadline = time.monotonic() + 90
-        while latest_step(run) < 8 and time.monotonic() < deadline:  # an epoch saved
-            assert all(worker.poll() is None for worker in workers), workers[0].communicate()[0][-3000:]
-            time.sleep(0.1)
-    finally:
-        for worker in workers:
-            worker.kill()
-            worker.wait(timeout=30)
+    deadline = time.monotonic() + 180
+    while latest_step(run) < 8 and time.monotonic() < deadline:  # an epoch saved
+        if any(worker.poll() is not None for worker in workers):
+            pytest.fail("a worker stopped early:\n" + "\n".join(out[-3000:] for out in stop(workers, tmp_path)))
+        time.sleep(0.1)
+    stop(workers, tmp_path)
     epoch = latest_step(run) // 8
     assert epoch >= 1
-    # Worker 1 wrote its checkpoints and log to a temporary folder, left behind by the kill.
-    (left,) = (tmp_path / "tmp1").iterdir()
-    assert (left / "log.csv").exists() and (left / "checkpoints").is_dir()
-    assert not list((tmp_path / "tmp0").iterdir())
+    # Worker 1 wrote its log and samples to a temporary folder, left behind by the kill; the chief made none.
+    (left,) = (tmp_path / "tmp1").glob("gan_tutorial_worker1_*")
+    assert (left / "log.csv").exists() and (left / "samples" / "epoch_0000.png").exists()
+    assert not list((tmp_path / "tmp0").glob("gan_tutorial_*"))
 
-    chief, other = finish(start_workers(run, tmp_path, epochs=epoch + 1))
+    chief, other = finish(start_workers(run, tmp_path, epochs=epoch + 1), tmp_path)
     assert f"resuming at epoch {epoch}, step {8 * epoch}" in chief
     assert "2 replicas on 2 workers (MultiWorkerMirroredStrategy), this is worker 0" in chief
     assert "Epoch" not in other and "Wrote" not in other
     assert log_steps(run) == list(range(1, 8 * (epoch + 1) + 1))  # one writer: every step once
     assert latest_step(run) == 8 * (epoch + 1)
     assert (run / "generator.keras").exists() and (run / f"samples/epoch_{epoch + 1:04d}.png").exists()
-    assert list((tmp_path / "tmp1").iterdir()) == [left]  # the resumed worker 1 removed its folder
+    assert list((tmp_path / "tmp1").glob("gan_tutorial_*")) == [left]  # the resumed worker 1 removed its folder
