@@ -14,10 +14,12 @@ import subprocess
 import sys
 import time
 
+import keras
+import numpy as np
 import pytest
 
-from gan_tutorial import distribute
-from gan_tutorial.gan import share_of_replica
+from gan_tutorial import distribute, training
+from gan_tutorial.gan import seeded_noise, share_of_replica
 from gan_tutorial.training import TrainConfig
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -102,6 +104,11 @@ def test_train_mirrored_through_the_cli_writes_a_complete_run_and_resumes(tmp_pa
         assert (run / name).stat().st_size > 0, name
     assert log_steps(run) == list(range(1, 17))
     assert json.loads((run / "config.json").read_text())["strategy"] == "mirrored"
+    # What two replicas trained loads on one device: the checkpoint and the saved generator.
+    noise = seeded_noise(4, 64, seed=0)
+    restored = training.restore_generator(str(run))(noise, training=False)
+    saved = keras.models.load_model(run / "generator.keras")(noise, training=False)
+    assert restored.shape == (4, 28, 28, 1) and np.allclose(restored, saved, atol=1e-6)
 
 
 def free_ports(n):
