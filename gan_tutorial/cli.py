@@ -9,7 +9,8 @@ import time
 import numpy as np
 
 from gan_tutorial import assignments, benchmark, data, distribute, training
-from gan_tutorial.gan import COMPILE_MODES, generate
+from gan_tutorial.gan import COMPILE_MODES, STABILIZER_FIELDS, generate
+from gan_tutorial.losses import ADVERSARIAL_LOSSES
 from gan_tutorial.models import UPSAMPLING_STYLES
 
 FID_SAMPLES = 2000  # generated and real images per FID during training
@@ -46,6 +47,40 @@ def _config_arguments(parser):
                         help=f"folder with <dataset>.npz (default: ${data.DATA_DIR_VARIABLE}, else download)")
 
 
+def _stabilizer_arguments(parser):
+    """The fixes of notebook 09, each named after its technique; all off by default."""
+    group = parser.add_argument_group("stabilizers (notebook 09)")
+    defaults = training.TrainConfig
+    group.add_argument("--loss", choices=sorted(ADVERSARIAL_LOSSES), default=defaults.loss,
+                       help="adversarial loss: non-saturating (Goodfellow 2014), hinge (Miyato 2018), "
+                            "Wasserstein with gradient penalty (Gulrajani 2017)")
+    group.add_argument("--gp-weight", type=float, default=defaults.gp_weight, help="wgan-gp: penalty weight")
+    group.add_argument("--n-critic", type=int, default=defaults.n_critic,
+                       help="discriminator updates per generator update")
+    group.add_argument("--r1", dest="r1_weight", type=float, default=defaults.r1_weight, metavar="GAMMA",
+                       help="R1 gradient penalty on real images (Mescheder 2018), weight gamma; 0 is off")
+    group.add_argument("--r1-every", type=int, default=defaults.r1_every, metavar="K",
+                       help="lazy R1: every K steps, weighted K times (Karras 2020)")
+    group.add_argument("--spectral-norm", action=argparse.BooleanOptionalAction, default=defaults.spectral_norm,
+                       help="spectral normalization of every discriminator layer (Miyato 2018)")
+    group.add_argument("--minibatch-std", action=argparse.BooleanOptionalAction, default=defaults.minibatch_std,
+                       help="minibatch standard-deviation channel in the discriminator (Karras 2018)")
+    group.add_argument("--minibatch-discrimination", type=int, default=defaults.minibatch_discrimination, metavar="KERNELS",
+                       help="minibatch discrimination features (Salimans 2016); 0 is off")
+    group.add_argument("--feature-matching", type=float, default=defaults.feature_matching, metavar="WEIGHT",
+                       help="feature-matching generator loss (Salimans 2016), added with this weight")
+    group.add_argument("--instance-noise", type=float, default=defaults.instance_noise, metavar="STD",
+                       help="Gaussian noise on the discriminator's inputs, annealed to 0 (Sonderby 2017)")
+    group.add_argument("--instance-noise-steps", type=int, default=defaults.instance_noise_steps,
+                       help="discriminator updates over which instance noise falls to 0")
+    group.add_argument("--diffaugment", default=defaults.diffaugment, metavar="POLICY",
+                       help="differentiable augmentation of real and fake images (Zhao 2020), "
+                            "e.g. color,translation,cutout (for small folders)")
+    group.add_argument("--ema", type=float, default=defaults.ema, metavar="DECAY",
+                       help="exponential moving average of the generator (Yazici 2019), used for samples; "
+                            "0 is off")
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog="gan-tutorial", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -64,6 +99,7 @@ def build_parser():
     train.add_argument("--beta-1", type=float, default=training.TrainConfig.beta_1)
     train.add_argument("--dropout", type=float, default=training.TrainConfig.dropout, help="discriminator dropout")
     train.add_argument("--label-smoothing", type=float, default=training.TrainConfig.label_smoothing)
+    _stabilizer_arguments(train)
     train.add_argument("--flip", action="store_true", help="mirror training images at random (small colour sets)")
     train.add_argument("--compile", dest="compile_mode", choices=("auto", *COMPILE_MODES), default="auto",
                        help="how the step runs; auto measures graph vs XLA once per machine")
@@ -121,7 +157,8 @@ def run_train(args):
         width=args.width, upsampling=args.upsampling, latent_dim=args.latent_dim, seed=args.seed, limit=args.limit,
         d_learning_rate=args.d_learning_rate, g_learning_rate=args.g_learning_rate, beta_1=args.beta_1,
         dropout=args.dropout, label_smoothing=args.label_smoothing, flip=args.flip, compile_mode=args.compile_mode,
-        mixed_precision=args.mixed_precision, strategy=args.strategy)
+        mixed_precision=args.mixed_precision, strategy=args.strategy,
+        **{name: getattr(args, name) for name in STABILIZER_FIELDS})
     if args.fid_every and args.strategy == "multiworker":  # every worker would need its own fid.csv
         raise ValueError("--fid-every does not work with --strategy multiworker; evaluate the run afterwards.")
     monitors = [fid_monitor(args.dataset, args.out, args.fid_every, args.data_dir)] if args.fid_every else []

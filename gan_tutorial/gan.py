@@ -4,8 +4,10 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from gan_tutorial.losses import discriminator_loss, generator_loss
-from gan_tutorial.models import build_discriminator, build_generator
+from gan_tutorial.layers import DiffAugment
+from gan_tutorial.losses import (ADVERSARIAL_LOSSES, discriminator_loss, feature_matching_loss, generator_loss,
+                                 gradient_penalty, r1_penalty)
+from gan_tutorial.models import build_discriminator, build_generator, stabilized_discriminator
 
 COMPILE_MODES = ("eager", "graph", "xla")
 
@@ -88,17 +90,164 @@ class GAN(keras.Model):
         }
 
 
+class StabilizedGAN(GAN):
+    """The GAN with the stabilizers of notebook 09 as keyword options, all off by default:
+    ``loss`` ('nonsaturating', 'hinge' or 'wgan-gp', with ``gp_weight`` and
+    ``n_critic`` discriminator steps per generator step), ``r1_weight`` (gamma of the
+    R1 penalty, applied every ``r1_every`` steps), ``feature_matching`` (weight of the
+    feature-matching generator loss), ``instance_noise`` (std of noise added to D's
+    inputs, annealed to 0 over ``instance_noise_steps``), ``augment`` (a layer applied
+    to every image D sees, e.g. ``layers.DiffAugment``) and ``ema`` (decay of an
+    exponential moving average of the generator, ``ema_generator``, used for sampling).
+    """
+
+    def __init__(self, generator, discriminator, latent_dim, label_smoothing=0.0, seed=None, loss="nonsaturating",
+                 gp_weight=10.0, n_critic=1, r1_weight=0.0, r1_every=1, feature_matching=0.0, instance_noise=0.0,
+                 instance_noise_steps=5000, augment=None, ema=0.0, **kwargs):
+        super().__init__(generator, discriminator, latent_dim, label_smoothing, seed, **kwargs)
+        if loss not in ADVERSARIAL_LOSSES:
+            raise ValueError(f"loss must be one of {sorted(ADVERSARIAL_LOSSES)}, got {loss!r}.")
+        self.loss_name, self.gp_weight, self.n_critic = loss, gp_weight, n_critic
+        self.r1_weight, self.r1_every, self.feature_matching = r1_weight, r1_every, feature_matching
+        self.instance_noise, self.instance_noise_steps, self.augment = instance_noise, instance_noise_steps, augment
+        self.ema = ema
+        self.ema_generator = None
+        if ema:
+            self.ema_generator = keras.models.clone_model(generator)
+            self.ema_generator.set_weights(generator.get_weights())
+
+    def discriminator_inputs(self, images):
+        """What D sees: augmented images (``augment``) plus annealed instance noise."""
+        if self.augment is not None:
+            images = self.augment(images, training=True)
+        if self.instance_noise:
+            progress = keras.ops.cast(self.d_optimizer.iterations, "float32") / self.instance_noise_steps
+            std = self.instance_noise * keras.ops.maximum(0.0, 1.0 - progress)
+            images = images + std * keras.random.normal(keras.ops.shape(images), seed=self.seed_generator)
+        return images
+
+    def discriminate(self, images):
+        """D's features (the input of its last layer) and logits (N, 1), in training mode."""
+        features = images
+        for layer in self.discriminator.layers[:-1]:
+            features = layer(features, training=True)
+        return features, self.discriminator.layers[-1](features, training=True)
+
+    def losses_of(self, real_images, fake_images):
+        """Both losses of one step, penalties included, and the logits: (d_loss, g_loss, real_logits, fake_logits)."""
+        real_inputs, fake_inputs = self.discriminator_inputs(real_images), self.discriminator_inputs(fake_images)
+        real_features, real_logits = self.discriminate(real_inputs)
+        fake_features, fake_logits = self.discriminate(fake_inputs)
+        d_loss_fn, g_loss_fn = ADVERSARIAL_LOSSES[self.loss_name]
+        if self.loss_name == "nonsaturating":
+            d_loss = d_loss_fn(real_logits, fake_logits, self.label_smoothing)
+        else:
+            d_loss = d_loss_fn(real_logits, fake_logits)
+        g_loss = g_loss_fn(fake_logits)
+        critic = lambda images: self.discriminator(images, training=True)  # noqa: E731
+        if self.loss_name == "wgan-gp":
+            d_loss += self.gp_weight * gradient_penalty(critic, real_inputs, fake_inputs, self.seed_generator)
+        if self.r1_weight:
+            # Lazy R1 (Karras et al. 2020): every r1_every steps, weighted r1_every times as much.
+            due = keras.ops.equal(self.d_optimizer.iterations % self.r1_every, 0)
+            penalty = tf.cond(due, lambda: r1_penalty(critic, real_inputs), lambda: 0.0)
+            d_loss += 0.5 * self.r1_weight * self.r1_every * penalty
+        if self.feature_matching:
+            g_loss += self.feature_matching * feature_matching_loss(real_features, fake_features)
+        return d_loss, g_loss, real_logits, fake_logits
+
+    def discriminator_step(self, real_images):
+        """One extra update of D alone (for ``n_critic`` > 1), on fresh fakes and the same real batch."""
+        with tf.GradientTape() as tape:
+            fake_images = self.generator(self.sample_noise(tf.shape(real_images)[0]), training=True)
+            d_loss = self.losses_of(real_images, fake_images)[0]
+            scaled_d_loss = self.d_optimizer.scale_loss(share_of_replica(d_loss))  # inside the tape, to be differentiated
+        d_vars = self.discriminator.trainable_variables
+        self.d_optimizer.apply(tape.gradient(scaled_d_loss, d_vars), d_vars)
+
+    def train_step(self, real_images):
+        """``GAN.train_step`` with the stabilizers: extra D steps, penalties, feature matching, then the EMA."""
+        for _ in range(self.n_critic - 1):
+            self.discriminator_step(real_images)
+        # The noise batch follows the real batch, so a partial last batch would work too.
+        noise = self.sample_noise(tf.shape(real_images)[0])
+        with tf.GradientTape() as d_tape, tf.GradientTape() as g_tape:
+            fake_images = self.generator(noise, training=True)
+            d_loss, g_loss, real_logits, fake_logits = self.losses_of(real_images, fake_images)
+            # Both scalings are no-ops on one device without mixed precision.
+            scaled_d_loss = self.d_optimizer.scale_loss(share_of_replica(d_loss))
+            scaled_g_loss = self.g_optimizer.scale_loss(share_of_replica(g_loss))
+        d_vars = self.discriminator.trainable_variables
+        g_vars = self.generator.trainable_variables
+        self.d_optimizer.apply(d_tape.gradient(scaled_d_loss, d_vars), d_vars)
+        self.g_optimizer.apply(g_tape.gradient(scaled_g_loss, g_vars), g_vars)
+        if self.ema_generator is not None:
+            self.update_ema()
+        return {
+            "d_loss": d_loss,
+            "g_loss": g_loss,
+            "d_real": keras.ops.mean(keras.ops.sigmoid(real_logits)),
+            "d_fake": keras.ops.mean(keras.ops.sigmoid(fake_logits)),
+        }
+
+    def update_ema(self):
+        """Move every weight of ``ema_generator`` (BatchNorm statistics too) a step towards the generator's.
+
+        The decay warms up as min(ema, (1 + t) / (10 + t)) at step t, so the average
+        does not start out dominated by the random initial weights.
+        """
+        step = keras.ops.cast(self.g_optimizer.iterations, "float32")
+        decay = keras.ops.minimum(self.ema, (1.0 + step) / (10.0 + step))
+        for average, weight in zip(self.ema_generator.weights, self.generator.weights):
+            average.assign(decay * average + (1.0 - decay) * keras.ops.cast(weight, average.dtype))
+
+
+def sampling_generator(gan):
+    """The generator that sample grids, ``sample`` and ``evaluate`` use: the EMA one when the GAN keeps one."""
+    return getattr(gan, "ema_generator", None) or gan.generator
+
+
+STABILIZER_FIELDS = ("loss", "gp_weight", "n_critic", "r1_weight", "r1_every", "spectral_norm", "minibatch_std",
+                     "minibatch_discrimination", "feature_matching", "instance_noise", "instance_noise_steps",
+                     "diffaugment", "ema")
+
+
+def stabilizers(config):
+    """The stabilizer settings of a TrainConfig that differ from the defaults, e.g. 'loss=hinge,ema=0.999'."""
+    defaults = type(config)(dataset=config.dataset, image_shape=config.image_shape, epochs=1)
+    return ",".join(f"{name}={getattr(config, name)}" for name in STABILIZER_FIELDS
+                    if getattr(config, name) != getattr(defaults, name))
+
+
+def stabilizers_on(config):
+    """True when ``config`` turns on any stabilizer, so that ``build_gan`` makes a ``StabilizedGAN``."""
+    off = {"loss": "nonsaturating", "n_critic": 1, "r1_weight": 0.0, "spectral_norm": False, "minibatch_std": False,
+           "minibatch_discrimination": 0, "feature_matching": 0.0, "instance_noise": 0.0, "diffaugment": "",
+           "ema": 0.0}
+    return any(getattr(config, name) != value for name, value in off.items())
+
+
 def build_gan(config):
-    """A new, uncompiled GAN with the networks of ``config`` (a TrainConfig)."""
+    """A new, uncompiled GAN with the networks of ``config`` (a TrainConfig); a ``StabilizedGAN`` if it asks for any."""
     policy = keras.mixed_precision.global_policy()
     if config.mixed_precision:
         keras.mixed_precision.set_global_policy("mixed_float16")
     try:
         generator = build_generator(config.latent_dim, config.image_shape, config.width, config.upsampling)
         discriminator = build_discriminator(config.image_shape, config.width, config.dropout)
+        if config.spectral_norm or config.minibatch_std or config.minibatch_discrimination:
+            discriminator = stabilized_discriminator(discriminator, config.spectral_norm, config.minibatch_std,
+                                                     config.minibatch_discrimination)
     finally:
         keras.mixed_precision.set_global_policy(policy)
-    return GAN(generator, discriminator, config.latent_dim, config.label_smoothing, seed=config.seed)
+    if not stabilizers_on(config):
+        return GAN(generator, discriminator, config.latent_dim, config.label_smoothing, seed=config.seed)
+    augment = DiffAugment(config.diffaugment, seed=config.seed) if config.diffaugment else None
+    return StabilizedGAN(generator, discriminator, config.latent_dim, config.label_smoothing, seed=config.seed,
+                         loss=config.loss, gp_weight=config.gp_weight, n_critic=config.n_critic,
+                         r1_weight=config.r1_weight, r1_every=config.r1_every, feature_matching=config.feature_matching,
+                         instance_noise=config.instance_noise, instance_noise_steps=config.instance_noise_steps,
+                         augment=augment, ema=config.ema)
 
 
 def compile_gan(gan, config, mode):

@@ -33,3 +33,81 @@ def generator_loss(fake_logits):
     labelled real gives strong gradients exactly then.
     """
     return binary_cross_entropy(keras.ops.ones_like(fake_logits), fake_logits)
+
+
+def hinge_discriminator_loss(real_logits, fake_logits):
+    """Hinge loss (Lim and Ye 2017; Miyato et al. 2018): mean(relu(1 - real)) + mean(relu(1 + fake)).
+
+    Real logits above 1 and fake logits below -1 cost nothing: the discriminator stops
+    pushing once it is right by a margin, instead of growing its logits without bound.
+    """
+    return keras.ops.mean(keras.ops.relu(1.0 - real_logits)) + keras.ops.mean(keras.ops.relu(1.0 + fake_logits))
+
+
+def hinge_generator_loss(fake_logits):
+    """The generator's side of the hinge game: -mean(D(G(z))), raise the fakes' logits."""
+    return -keras.ops.mean(fake_logits)
+
+
+def wasserstein_critic_loss(real_logits, fake_logits):
+    """WGAN critic (Arjovsky et al. 2017): mean(fake) - mean(real), an estimate of -W1 when the critic is 1-Lipschitz."""
+    return keras.ops.mean(fake_logits) - keras.ops.mean(real_logits)
+
+
+def wasserstein_generator_loss(fake_logits):
+    """The WGAN generator raises the critic's score of its images: -mean(critic(G(z)))."""
+    return -keras.ops.mean(fake_logits)
+
+
+# loss name -> (discriminator loss, generator loss); the non-saturating pair also takes label smoothing.
+ADVERSARIAL_LOSSES = {
+    "nonsaturating": (discriminator_loss, generator_loss),
+    "hinge": (hinge_discriminator_loss, hinge_generator_loss),
+    "wgan-gp": (wasserstein_critic_loss, wasserstein_generator_loss),
+}
+
+
+def input_gradient_norms(discriminator, images):
+    """The norm of d logit / d image for each image, (N,), and the logits: the slope the penalties control."""
+    import tensorflow as tf  # gradients with respect to inputs need the backend's tape
+
+    with tf.GradientTape() as tape:
+        tape.watch(images)
+        logits = discriminator(images)
+    gradients = tape.gradient(logits, images, unconnected_gradients=tf.UnconnectedGradients.ZERO)
+    squared = keras.ops.sum(keras.ops.square(gradients), axis=tuple(range(1, len(images.shape))))
+    return squared, logits
+
+
+def gradient_penalty(discriminator, real_images, fake_images, seed=None):
+    """WGAN-GP (Gulrajani et al. 2017): mean((||grad D(x_hat)|| - 1)^2) at x_hat between a real and a fake image.
+
+    ``x_hat = u * real + (1 - u) * fake`` with one ``u ~ Uniform[0, 1]`` per image (not a normal
+    draw). The epsilon inside the square root keeps the gradient of the norm finite at 0.
+    ``discriminator`` is a callable images -> logits (N, 1).
+    """
+    shape = (keras.ops.shape(real_images)[0],) + (1,) * (len(real_images.shape) - 1)
+    u = keras.random.uniform(shape, 0.0, 1.0, seed=seed)
+    between = u * real_images + (1.0 - u) * fake_images
+    squared, _ = input_gradient_norms(discriminator, between)
+    return keras.ops.mean(keras.ops.square(keras.ops.sqrt(squared + 1e-12) - 1.0))
+
+
+def r1_penalty(discriminator, real_images):
+    """R1 (Mescheder et al. 2018): mean ||grad D(x)||^2 on real images; the caller weights it by gamma / 2.
+
+    It flattens the discriminator around the data, so it stops pushing real images up once
+    fakes land on them: the gradient penalty that makes training converge locally.
+    """
+    squared, _ = input_gradient_norms(discriminator, real_images)
+    return keras.ops.mean(squared)
+
+
+def feature_matching_loss(real_features, fake_features):
+    """Feature matching (Salimans et al. 2016): squared distance between the batch means of D's features.
+
+    The generator matches the statistics of an intermediate layer of the discriminator
+    instead of maximizing its output, a target that does not move as fast.
+    """
+    difference = keras.ops.mean(real_features, axis=0) - keras.ops.mean(fake_features, axis=0)
+    return keras.ops.mean(keras.ops.square(difference))

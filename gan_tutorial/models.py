@@ -16,6 +16,8 @@ The generator upsamples in one of two styles: ``"transpose"`` (a stride-2
 import keras
 from keras import layers
 
+from gan_tutorial.layers import MinibatchDiscrimination, MinibatchStdDev
+
 LATENT_DIM = 64
 WIDTH = 32
 DROPOUT = 0.0
@@ -125,4 +127,26 @@ def build_discriminator(image_shape=(28, 28, 1), width=WIDTH, dropout=DROPOUT):
     model.add(layers.Flatten())
     model.add(layers.Dense(1, dtype="float32"))
     assert model.output_shape == (None, 1), model.output_shape
+    return model
+
+
+def stabilized_discriminator(discriminator, spectral_norm=False, minibatch_std=False, minibatch_discrimination=0):
+    """A fresh copy of a ``build_discriminator`` model with stabilizers added (notebook 09).
+
+    ``spectral_norm`` wraps every Conv2D and Dense in ``keras.layers.SpectralNormalization``
+    (Miyato et al. 2018); ``minibatch_std`` adds a ``MinibatchStdDev`` channel before Flatten
+    (Karras et al. 2018); ``minibatch_discrimination`` > 0 adds that many
+    ``MinibatchDiscrimination`` features after it (Salimans et al. 2016). The copy has new weights.
+    """
+    model = keras.Sequential(name=discriminator.name)
+    model.add(keras.Input(shape=discriminator.input_shape[1:]))
+    for layer in discriminator.layers:
+        copy = type(layer).from_config(layer.get_config())
+        if isinstance(layer, layers.Flatten) and minibatch_std:
+            model.add(MinibatchStdDev())
+        if spectral_norm and isinstance(layer, (layers.Conv2D, layers.Dense)):
+            copy = layers.SpectralNormalization(copy, dtype=copy.dtype_policy)
+        model.add(copy)
+        if isinstance(layer, layers.Flatten) and minibatch_discrimination:
+            model.add(MinibatchDiscrimination(minibatch_discrimination))
     return model

@@ -10,7 +10,7 @@ A run directory holds everything a run makes::
     log.csv                per step: d_loss, g_loss, D(x), D(G(z)), seconds
     losses.png, discriminator.png   the log as curves
     fid.csv, fid.png       FID every few epochs, if asked for (callbacks.FIDMonitor, train --fid-every)
-    generator.keras        the final generator, loadable with keras.models.load_model
+    generator.keras        the final generator (the EMA one if the run keeps an average), for keras.models.load_model
 """
 
 import dataclasses
@@ -22,13 +22,14 @@ import numpy as np
 import tensorflow as tf
 
 from gan_tutorial import benchmark, callbacks, data, distribute, plots
-from gan_tutorial.gan import COMPILE_MODES, GAN, seeded_noise
+from gan_tutorial.gan import COMPILE_MODES, GAN, sampling_generator, seeded_noise
 from gan_tutorial.models import DROPOUT, LATENT_DIM, WIDTH, build_generator
 from gan_tutorial.distribute import STRATEGIES
 from gan_tutorial.runtime import describe_device, set_seed
 
 DEFAULT_MAX_SECONDS = {"mnist": 300, "cifar10": 900}  # measured budgets; folders get the colour one
-ARCHITECTURE_FIELDS = ("dataset", "latent_dim", "width", "image_shape", "upsampling")
+ARCHITECTURE_FIELDS = ("dataset", "latent_dim", "width", "image_shape", "upsampling", "spectral_norm", "minibatch_std",
+                       "minibatch_discrimination", "ema")
 
 
 def default_max_seconds(dataset):
@@ -53,6 +54,20 @@ class TrainConfig:
     beta_1: float = 0.5
     dropout: float = DROPOUT
     label_smoothing: float = 0.0
+    # Stabilizers (notebook 09, gan_tutorial.stabilization); all off unless chosen by measurement.
+    loss: str = "nonsaturating"
+    gp_weight: float = 10.0
+    n_critic: int = 1
+    r1_weight: float = 0.0
+    r1_every: int = 1
+    spectral_norm: bool = False
+    minibatch_std: bool = False
+    minibatch_discrimination: int = 0
+    feature_matching: float = 0.0
+    instance_noise: float = 0.0
+    instance_noise_steps: int = 5000
+    diffaugment: str = ""
+    ema: float = 0.0
     flip: bool = False
     seed: int = 0
     limit: int | None = None
@@ -89,6 +104,7 @@ class TrainingState:
             generator=gan.generator, discriminator=gan.discriminator,
             d_optimizer=gan.d_optimizer, g_optimizer=gan.g_optimizer,
             noise_seed=gan.seed_generator.state, epoch=self.epoch, seconds=self.seconds,
+            **({"ema_generator": gan.ema_generator} if getattr(gan, "ema_generator", None) is not None else {}),
         )
         self.manager = tf.train.CheckpointManager(checkpoint, folder, max_to_keep=2)
         self.restore_folder = restore_folder or folder  # the chief's, for the other workers of a cluster
@@ -143,13 +159,17 @@ def load_config(run_dir):
 
 
 def restore_generator(run_dir):
-    """The generator of the latest checkpoint in ``run_dir`` (noise (N, latent_dim) -> images in [-1, 1])."""
+    """The sampling generator of the latest checkpoint in ``run_dir`` (noise (N, latent_dim) -> images in [-1, 1]).
+
+    For a run with ``ema`` that is the averaged generator.
+    """
     config = load_config(run_dir)
     generator = build_generator(config.latent_dim, config.image_shape, config.width, config.upsampling)
     path = tf.train.latest_checkpoint(os.path.join(run_dir, "checkpoints"))
     if path is None:
         raise FileNotFoundError(f"No checkpoint in {run_dir}/checkpoints: train first.")
-    tf.train.Checkpoint(generator=generator).restore(path).expect_partial()
+    key = "ema_generator" if config.ema else "generator"
+    tf.train.Checkpoint(**{key: generator}).restore(path).expect_partial()
     return generator
 
 
@@ -239,6 +259,6 @@ def train(config, run_dir, images=None, data_dir=None, verbose=True, extra_callb
     finally:
         step_log.close()
     write_outputs(run_dir)
-    gan.generator.save(os.path.join(run_dir, "generator.keras"))
+    sampling_generator(gan).save(os.path.join(run_dir, "generator.keras"))
     distribute.remove_worker_dir(run_dir, chief_dir)
     return TrainResult(gan, chief_dir, state.step, int(state.epoch), float(state.seconds), interrupted)

@@ -34,7 +34,8 @@ def test_the_reference_answer_passes(name, capsys):
 def test_every_exercise_of_the_issue_is_registered():
     assert {"generator_block", "build_generator", "grid", "discriminator_block", "build_discriminator",
             "discriminator_loss", "generator_loss", "train_step", "resize_block", "load_folder",
-            "frechet_distance_from_statistics", "mmd_squared", "make_dataset"} <= set(exercises.EXERCISES)
+            "frechet_distance_from_statistics", "mmd_squared", "make_dataset", "gradient_penalty",
+            "MinibatchStdDev"} <= set(exercises.EXERCISES)
 
 
 # Plausible wrong answers, each a small change to the reference answer.
@@ -250,6 +251,50 @@ def dataset_maker(name, *, drop_remainder=True, always_shuffle=False, buffer=Non
     return make_dataset
 
 
+def penalty(name, weights="uniform", per_image=True, epsilon=1e-12, squared_norm=False, at="between"):
+    """A gradient penalty with one of the mistakes students make."""
+    def gradient_penalty(discriminator, real_images, fake_images, seed=None):
+        n = real_images.shape[0] if per_image else 1
+        shape = (n, 1, 1, 1)
+        u = (keras.random.uniform(shape, 0, 1, seed=seed) if weights == "uniform"
+             else keras.random.normal(shape, seed=seed) if weights == "normal" else tf.fill(shape, 0.5))
+        points = {"between": u * real_images + (1 - u) * fake_images, "real": real_images, "fake": fake_images}[at]
+        with tf.GradientTape() as tape:
+            tape.watch(points)
+            logits = discriminator(points)
+        squares = tf.reduce_sum(tf.square(tape.gradient(logits, points)), axis=[1, 2, 3])
+        norm = squares if squared_norm else tf.sqrt(squares + epsilon)
+        return tf.reduce_mean(tf.square(norm - 1.0))
+
+    gradient_penalty.__name__ = name
+    return gradient_penalty
+
+
+def minibatch_std(name, spread="std", pooled=False):
+    """A minibatch standard-deviation layer with one of the mistakes students make."""
+    class Wrong(layers.Layer):
+        def __init__(self, group_size=4, **kwargs):
+            super().__init__(**kwargs)
+            self.group_size = group_size
+
+        def call(self, images):
+            n, h, w, c = keras.ops.shape(images)
+            group = 1 if pooled else self.group_size
+            grouped = keras.ops.reshape(images, (n // group if pooled else group, -1, h, w, c))
+            if spread == "image means":
+                value = keras.ops.std(keras.ops.mean(grouped, axis=(2, 3, 4)), axis=0)
+            else:
+                variance = keras.ops.var(grouped, axis=0)
+                value = keras.ops.mean(variance if spread == "variance" else keras.ops.sqrt(variance + 1e-8),
+                                       axis=(1, 2, 3))
+            value = keras.ops.reshape(value, (1, -1, 1, 1, 1)) * keras.ops.ones((grouped.shape[0], 1, h, w, 1))
+            return keras.ops.concatenate([images, keras.ops.reshape(value, (n, h, w, 1))], axis=-1)
+
+    Wrong.__name__ = name
+    return Wrong
+
+
+
 WRONG_ANSWERS = [
     ("build_generator", generator_with_three_channels,
      "your generator outputs (None, 28, 28, 3); expected (None, 28, 28, 1) - check the filters of the last "
@@ -305,6 +350,16 @@ WRONG_ANSWERS = [
      "equal only when the two commute"),
     ("mmd_squared", mmd_squared_biased, "the biased estimate"),
     ("mmd_squared", mmd_squared_with_one_size, "expected"),
+    ("gradient_penalty", penalty("penalty_with_normal_weights", weights="normal"), "(not normal)"),
+    ("gradient_penalty", penalty("penalty_with_one_weight_per_batch", per_image=False), "one u per image"),
+    ("gradient_penalty", penalty("penalty_halfway", weights="half"), "u is fixed at 0.5"),
+    ("gradient_penalty", penalty("penalty_without_epsilon", epsilon=0.0), "Add a small epsilon"),
+    ("gradient_penalty", penalty("penalty_on_the_squared_norm", squared_norm=True), "penalized the squared norm"),
+    ("gradient_penalty", penalty("penalty_at_the_real_images", at="real"), "at the real images only"),
+    ("gradient_penalty", penalty("penalty_at_the_fake_images", at="fake"), "at the fake images only"),
+    ("MinibatchStdDev", minibatch_std("minibatch_variance", spread="variance"), "the variance, not"),
+    ("MinibatchStdDev", minibatch_std("minibatch_std_of_image_means", spread="image means"), "each image's mean"),
+    ("MinibatchStdDev", minibatch_std("minibatch_std_of_the_whole_batch", pooled=True), "pools the whole batch"),
 ]
 
 

@@ -1,7 +1,9 @@
 import math
 
+import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from gan_tutorial.losses import discriminator_loss, generator_loss
 
@@ -39,3 +41,65 @@ def test_generator_loss_is_non_saturating():
     assert float(generator_loss(logits(-6.0))) == pytest.approx(bce(1, -6.0), rel=1e-5)
     assert float(generator_loss(logits(-6.0))) > 5.0
     assert float(generator_loss(logits(6.0))) < 0.01
+
+
+from gan_tutorial.losses import (  # noqa: E402
+    feature_matching_loss, gradient_penalty, hinge_discriminator_loss, hinge_generator_loss, r1_penalty,
+    wasserstein_critic_loss, wasserstein_generator_loss)
+
+
+def test_hinge_losses_on_known_logits():
+    real, fake = logits(2.0, 0.5, -1.0), logits(-3.0, 0.0, 1.5)
+    # relu(1 - real): 0, 0.5, 2 -> mean 5/6; relu(1 + fake): 0, 1, 2.5 -> mean 7/6
+    assert float(hinge_discriminator_loss(real, fake)) == pytest.approx(5 / 6 + 7 / 6, rel=1e-6)
+    assert float(hinge_generator_loss(fake)) == pytest.approx(-(-3.0 + 0.0 + 1.5) / 3, rel=1e-6)
+
+
+def test_wasserstein_losses_on_known_logits():
+    real, fake = logits(2.0, 4.0), logits(-1.0, 0.0)
+    assert float(wasserstein_critic_loss(real, fake)) == pytest.approx(-0.5 - 3.0)
+    assert float(wasserstein_generator_loss(fake)) == pytest.approx(0.5)
+
+
+def linear_critic(weight):
+    """images (N, 2, 2, 1) -> <w, image> (N, 1): a linear map whose slope everywhere is ||w||."""
+    w = np.asarray(weight, "float32").reshape(1, 2, 2, 1)
+    return lambda images: keras.ops.sum(images * w, axis=(1, 2, 3))[:, None]
+
+
+def image_batches(seed=0):
+    rng = np.random.default_rng(seed)
+    return [tf.constant(rng.standard_normal((6, 2, 2, 1)).astype("float32")) for _ in range(2)]
+
+
+def test_gradient_penalty_is_zero_for_a_1_lipschitz_critic_and_positive_otherwise():
+    real, fake = image_batches()
+    unit = np.array([3.0, 0.0, 4.0, 0.0]) / 5.0  # ||w|| = 1
+    assert float(gradient_penalty(linear_critic(unit), real, fake, seed=0)) == pytest.approx(0.0, abs=1e-6)
+    # slope 2 everywhere: (2 - 1)^2 = 1 whatever the interpolation weights
+    assert float(gradient_penalty(linear_critic(2 * unit), real, fake, seed=0)) == pytest.approx(1.0, rel=1e-5)
+
+
+def test_gradient_penalty_interpolates_uniformly_between_real_and_fake():
+    # critic(x) = sum(x^2)/2 has gradient x, so the penalty reads where x_hat landed.
+    real = tf.ones((4000, 1, 1, 1)) * 3.0
+    fake = tf.zeros((4000, 1, 1, 1))
+    critic = lambda x: 0.5 * keras.ops.sum(x * x, axis=(1, 2, 3))[:, None]  # noqa: E731
+    # ||grad|| = 3u with u ~ U[0, 1]: E[(3u - 1)^2] = 9/3 - 3 + 1 = 1
+    assert float(gradient_penalty(critic, real, fake, seed=1)) == pytest.approx(1.0, abs=0.05)
+
+
+def test_r1_penalty_zero_for_a_constant_critic_and_matches_hand_computation():
+    real, _ = image_batches()
+    assert float(r1_penalty(lambda x: keras.ops.zeros((x.shape[0], 1)), real)) == 0.0
+    w = np.array([1.0, -2.0, 0.5, 3.0])
+    assert float(r1_penalty(linear_critic(w), real)) == pytest.approx(float(w @ w), rel=1e-5)
+
+
+def test_feature_matching_loss_is_zero_for_equal_means_only():
+    rng = np.random.default_rng(0)
+    real = rng.standard_normal((8, 5)).astype("float32")
+    shuffled = real[::-1] * 1.0
+    assert float(feature_matching_loss(real, shuffled)) == pytest.approx(0.0, abs=1e-7)
+    shifted = real + np.array([1.0, 0, 0, 0, 3.0], "float32")
+    assert float(feature_matching_loss(real, shifted)) == pytest.approx((1 + 9) / 5, rel=1e-5)

@@ -1,0 +1,5 @@
+import sys
+
+from gan_tutorial.assignments import main
+
+sys.exit(main())

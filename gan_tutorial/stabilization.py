@@ -1,0 +1,154 @@
+"""Mode collapse, provoked and measured, and the fixes compared on one budget (notebook 09).
+
+* The 8-Gaussian ring: a 2-D toy whose modes can be counted (``ring_data``,
+  ``modes_covered``), trained in seconds with the same ``GAN.train_step`` (``train_toy``).
+* ``compare``: train one ``TrainConfig`` per named variant through ``training.train`` on the
+  same seed and time budget, then score each with the domain classifier (classes covered,
+  share read confidently, domain FID) and its speed.
+
+The fixes themselves are options of ``TrainConfig`` (``gan_tutorial.gan.STABILIZER_FIELDS``),
+implemented where they belong: losses and penalties in ``losses``, layers in ``layers``,
+spectral normalization in ``models``, the training step and the EMA in ``gan``.
+"""
+
+import dataclasses
+import os
+
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import layers
+
+from gan_tutorial import data, training
+from gan_tutorial.gan import StabilizedGAN, generate, sampling_generator
+from gan_tutorial.layers import MinibatchStdDev
+from gan_tutorial.metrics import class_report, frechet_distance
+from gan_tutorial.plots import read_log
+
+RING_MODES, RING_RADIUS, RING_STD = 8, 2.0, 0.05
+
+
+def ring_centres(modes=RING_MODES, radius=RING_RADIUS):
+    """The ``modes`` centres (modes, 2) evenly spaced on a circle of ``radius``."""
+    angles = 2 * np.pi * np.arange(modes) / modes
+    return (radius * np.stack([np.cos(angles), np.sin(angles)], axis=1)).astype("float32")
+
+
+def ring_data(n, modes=RING_MODES, radius=RING_RADIUS, std=RING_STD, seed=0):
+    """``n`` points (n, 2) from a mixture of ``modes`` Gaussians of ``std`` on a ring, equally weighted."""
+    rng = np.random.default_rng(seed)
+    centres = ring_centres(modes, radius)[rng.integers(0, modes, n)]
+    return (centres + std * rng.standard_normal((n, 2))).astype("float32")
+
+
+def modes_covered(points, centres, std=RING_STD, min_share=0.01):
+    """Count the modes a set of 2-D points reaches, and how good the points are.
+
+    A point belongs to its nearest centre if it lies within 3 ``std`` of it (else it is
+    off every mode). A mode is covered if at least ``min_share`` of the points belong to it
+    (VEEGAN counts 20 of 2,500, 0.8%). Returns a dict: ``modes_covered``, ``high_quality``
+    (share of points on some mode) and ``mode_shares`` (share of all points per mode).
+    """
+    points, centres = np.asarray(points, "float64"), np.asarray(centres, "float64")
+    distances = np.linalg.norm(points[:, None, :] - centres[None, :, :], axis=-1)
+    nearest = distances.argmin(axis=1)
+    on_mode = distances.min(axis=1) <= 3 * std
+    shares = np.bincount(nearest[on_mode], minlength=len(centres)) / len(points)
+    return {"modes_covered": int((shares >= min_share).sum()), "high_quality": round(float(on_mode.mean()), 4),
+            "mode_shares": [round(float(s), 4) for s in shares]}
+
+
+def toy_networks(latent_dim=2, hidden=128, dims=2, minibatch_std=False):
+    """A Dense generator (noise -> points) and discriminator (points -> logit) for 2-D toys."""
+    generator = keras.Sequential([keras.Input((latent_dim,)), layers.Dense(hidden, activation="relu"),
+                                  layers.Dense(hidden, activation="relu"), layers.Dense(dims)], name="toy_generator")
+    batch_features = [layers.Reshape((1, 1, hidden)), MinibatchStdDev(group_size=4), layers.Flatten()] if minibatch_std else []
+    discriminator = keras.Sequential([keras.Input((dims,)), layers.Dense(hidden, activation="relu"), *batch_features,
+                                      layers.Dense(hidden, activation="relu"), layers.Dense(1)],
+                                     name="toy_discriminator")
+    return generator, discriminator
+
+
+def train_toy(steps=2000, batch_size=256, learning_rate=1e-3, beta_1=0.5, seed=0, minibatch_std=False,
+              snapshots=(), std=RING_STD, **options):
+    """Train a toy GAN on the 8-Gaussian ring; return ``(gan, {step: points})`` of 2,000 samples at ``snapshots``.
+
+    ``options`` are ``StabilizedGAN`` keyword options (``loss``, ``r1_weight``, ``ema``, ...), the same
+    ones the image GANs use.
+    """
+    keras.utils.set_random_seed(seed)
+    generator, discriminator = toy_networks(minibatch_std=minibatch_std)
+    gan = StabilizedGAN(generator, discriminator, latent_dim=2, seed=seed, **options)
+    gan.compile(keras.optimizers.Adam(learning_rate, beta_1=beta_1), keras.optimizers.Adam(learning_rate, beta_1=beta_1))
+    points = tf.data.Dataset.from_tensor_slices(ring_data(steps * batch_size, std=std, seed=seed)).batch(batch_size)
+    noise = np.random.default_rng(seed + 1).standard_normal((2000, 2)).astype("float32")
+    pictures, done = {}, 0
+    for stop in sorted({*snapshots, steps}):
+        if stop > done:
+            gan.fit(points.skip(done).take(stop - done), epochs=1, verbose=0)
+            done = stop
+        pictures[stop] = sampling_generator(gan).predict(noise, batch_size=2000, verbose=0)
+    return gan, pictures
+
+
+@dataclasses.dataclass
+class Scorer:
+    """Scores image samples of a labelled dataset: the domain classifier's report and the domain FID."""
+
+    dataset: str
+    classifier: keras.Model
+    feature_model: keras.Model
+    real_features: np.ndarray
+    n: int
+
+    @classmethod
+    def for_dataset(cls, dataset, n=10000, data_dir=None, classifier=None):
+        from gan_tutorial import features
+        from gan_tutorial.classifier import load_classifier
+
+        classifier = classifier or load_classifier(dataset, data_dir)
+        feature_model = features.domain_model(classifier)
+        real = features.real_images(dataset, n, "train", data_dir)
+        return cls(dataset, classifier, feature_model, features.extract(feature_model, real), n)
+
+    def score(self, images, threshold=0.9):
+        """Classes covered, confident share, class share range and domain FID of images in [-1, 1]."""
+        from gan_tutorial import features
+
+        report = class_report(self.classifier.predict(images, batch_size=500, verbose=0), threshold,
+                              data.CLASS_NAMES[self.dataset])
+        fake = features.extract(self.feature_model, images)
+        report["domain_fid"] = round(frechet_distance(fake, self.real_features), 2)
+        return report
+
+
+def compare(variants, dataset="mnist", epochs=8, out="runs/stabilization", scorer=None, data_dir=None,
+            verbose=False, **base):
+    """Train each variant (name -> TrainConfig overrides) on the same seed and steps; return one row per variant.
+
+    The budget is counted in epochs, not seconds, so that a busy machine changes the
+    times but not the images; ``images_per_second`` says what each step costs. Every run
+    goes through ``training.train`` into ``out/name`` (an existing finished run is scored
+    again, not retrained). Each row: name, steps, training seconds, images/s, and the
+    ``Scorer``'s figures on ``scorer.n`` samples of the sampling generator.
+    """
+    scorer = scorer or Scorer.for_dataset(dataset, data_dir=data_dir)
+    rows = []
+    for name, overrides in variants.items():
+        config = training.TrainConfig.for_dataset(dataset, epochs=epochs, **{**base, **overrides})
+        run_dir = os.path.join(out, name)
+        result = training.train(config, run_dir, data_dir=data_dir, verbose=verbose)
+        seconds = read_log(os.path.join(run_dir, "log.csv"))["seconds"]
+        report = scorer.score(generate(sampling_generator(result.gan), scorer.n))
+        row = {"name": name, "steps": result.step, "seconds": round(result.seconds, 1),
+               "images_per_second": round(result.step * config.batch_size / max(seconds[-1], 1e-9)), **report}
+        rows.append(row)
+        print(f"{name}: {row['steps']} steps, {row['images_per_second']} images/s, {row['classes_covered']} classes, "
+              f"{100 * row['confident_share']:.1f}% confident, domain FID {row['domain_fid']}", flush=True)
+    return rows
+
+
+# The combinations notebook 09 measures together (TrainConfig overrides).
+COMBINATIONS = {
+    "ema+minibatch_std+r1": {"ema": 0.999, "minibatch_std": True, "r1_weight": 1.0, "r1_every": 4},
+}

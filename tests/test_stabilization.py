@@ -1,0 +1,127 @@
+"""The stabilization toolkit (notebook 09): options of one training step, the generator EMA, the ring toy."""
+
+import dataclasses
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from gan_tutorial import stabilization, training
+from gan_tutorial.cli import build_parser
+from gan_tutorial.gan import STABILIZER_FIELDS, build_gan, compile_gan, sampling_generator, seeded_noise, stabilizers
+from gan_tutorial.runtime import set_seed
+
+# Every option alone, and the combinations notebook 09 trains.
+OPTIONS = {
+    "hinge+spectral_norm": {"loss": "hinge", "spectral_norm": True},
+    "wgan-gp": {"loss": "wgan-gp", "n_critic": 2},
+    "r1 lazy": {"r1_weight": 1.0, "r1_every": 2},
+    "minibatch_std": {"minibatch_std": True},
+    "minibatch_discrimination": {"minibatch_discrimination": 8},
+    "feature_matching": {"feature_matching": 1.0},
+    "instance_noise": {"instance_noise": 0.1},
+    "diffaugment": {"diffaugment": "color,translation,cutout"},
+    "ema": {"ema": 0.99},
+    "label_smoothing": {"label_smoothing": 0.1},
+    **stabilization.COMBINATIONS,
+}
+
+
+def new_gan(config, mode="graph"):
+    set_seed(config.seed)
+    return compile_gan(build_gan(config), config, mode)
+
+
+def weights(model):
+    return [w.numpy().copy() for w in model.trainable_weights]
+
+
+@pytest.mark.parametrize("options", OPTIONS.values(), ids=OPTIONS.keys())
+def test_one_step_with_each_option_moves_both_networks(small_config, mnist_small, options):
+    gan = new_gan(dataclasses.replace(small_config, **options))
+    g_before, d_before = weights(gan.generator), weights(gan.discriminator)
+    logs = tf.function(gan.train_step)(tf.constant(mnist_small[0][:64]))
+    assert all(np.isfinite(float(v)) for v in logs.values()), logs
+    assert all(not np.allclose(a, b.numpy()) for a, b in zip(g_before, gan.generator.trainable_weights))
+    # Every discriminator weight moves, except the logit's bias under hinge and Wasserstein losses, whose
+    # gradient is -1 + 1 = 0 by construction while the logits stay within the margin.
+    moved = [not np.allclose(a, b.numpy()) for a, b in zip(d_before, gan.discriminator.trainable_weights)]
+    assert all(moved[:-1]) and (moved[-1] or options.get("loss") in ("hinge", "wgan-gp"))
+
+
+def test_n_critic_updates_the_discriminator_n_times_per_step(small_config, mnist_small):
+    gan = new_gan(dataclasses.replace(small_config, loss="wgan-gp", n_critic=3))
+    gan.train_step(tf.constant(mnist_small[0][:64]))
+    assert (int(gan.d_optimizer.iterations), int(gan.g_optimizer.iterations)) == (3, 1)
+
+
+def test_ema_equals_the_generator_with_decay_zero_and_lags_it_otherwise(small_config, mnist_small):
+    gan = new_gan(dataclasses.replace(small_config, ema=0.999))
+    start = [w.numpy().copy() for w in gan.ema_generator.weights]
+    assert all(np.array_equal(a, b.numpy()) for a, b in zip(start, gan.generator.weights))
+    for _ in range(20):
+        gan.train_step(tf.constant(mnist_small[0][:64]))
+    moved = [np.abs(w.numpy() - s).mean() for w, s in zip(gan.generator.weights, start)]
+    lagged = [np.abs(a.numpy() - s).mean() for a, s in zip(gan.ema_generator.weights, start)]
+    assert all(0 < lag < move for lag, move in zip(lagged, moved) if move > 0)  # BatchNorm statistics included
+    assert all(move > 0 for move in moved)  # every weight, trainable or not, moved
+    gan.ema = 0.0  # decay 0: the average becomes the model itself
+    gan.update_ema()
+    assert all(np.allclose(a.numpy(), b.numpy()) for a, b in zip(gan.ema_generator.weights, gan.generator.weights))
+    assert sampling_generator(gan) is gan.ema_generator
+    plain = new_gan(small_config)
+    assert sampling_generator(plain) is plain.generator
+
+
+def test_ema_is_saved_resumed_and_used_for_samples(tmp_path, small_config, mnist_small):
+    images = mnist_small[0][:512]
+    config = dataclasses.replace(small_config, ema=0.9, epochs=1)
+    first = training.train(config, str(tmp_path), images=images, verbose=False)
+    average = [w.numpy().copy() for w in first.gan.ema_generator.weights]
+    assert not all(np.allclose(a, b.numpy()) for a, b in zip(average, first.gan.generator.weights))
+    noise = seeded_noise(4, config.latent_dim, 0)
+    restored = training.restore_generator(str(tmp_path))  # what sample and evaluate use
+    assert np.allclose(restored(noise), first.gan.ema_generator(noise), atol=1e-6)
+    second = training.train(dataclasses.replace(config, epochs=2), str(tmp_path), images=images, verbose=False,
+                            extra_callbacks=[CheckAverage(average)])
+    assert second.epoch == 2
+
+
+class CheckAverage(keras.callbacks.Callback):
+    def __init__(self, expected):
+        super().__init__()
+        self.expected = expected
+
+    def on_train_begin(self, logs=None):
+        assert all(np.array_equal(a, b.numpy()) for a, b in zip(self.expected, self.model.ema_generator.weights))
+
+
+def test_every_stabilizer_is_a_train_flag():
+    help_text = build_parser()._subparsers._group_actions[0].choices["train"].format_help()
+    for flag in ["--loss", "--gp-weight", "--n-critic", "--r1", "--r1-every", "--spectral-norm", "--minibatch-std",
+                 "--minibatch-discrimination", "--feature-matching", "--instance-noise", "--instance-noise-steps",
+                 "--diffaugment", "--ema"]:
+        assert flag in help_text, flag
+    assert len(STABILIZER_FIELDS) == 13
+
+
+def test_stabilizers_names_only_what_differs_from_the_defaults(small_config):
+    assert stabilizers(small_config) == ""
+    assert stabilizers(dataclasses.replace(small_config, loss="hinge", ema=0.999)) == "loss=hinge,ema=0.999"
+
+
+def test_modes_covered_on_hand_made_points():
+    centres = stabilization.ring_centres()
+    std = stabilization.RING_STD
+    on_two = np.concatenate([np.repeat(centres[:1], 60, 0), np.repeat(centres[3:4], 40, 0)])
+    report = stabilization.modes_covered(on_two, centres)
+    assert report["modes_covered"] == 2 and report["high_quality"] == 1.0
+    assert report["mode_shares"][0] == 0.6 and report["mode_shares"][3] == 0.4
+    everywhere = np.concatenate([np.repeat(centres, 10, 0) + 2 * std, np.zeros((20, 2))])  # 2 std off; 20 at 0
+    report = stabilization.modes_covered(everywhere, centres)
+    assert report["modes_covered"] == 8 and report["high_quality"] == 0.8
+    far = centres[:1] + 4 * std  # beyond 3 std: on no mode
+    assert stabilization.modes_covered(np.repeat(far, 10, 0), centres)["modes_covered"] == 0
+    one_stray = np.concatenate([np.repeat(centres[:1], 999, 0), centres[1:2]])  # 0.1% < 1%: not covered
+    assert stabilization.modes_covered(one_stray, centres)["modes_covered"] == 1
