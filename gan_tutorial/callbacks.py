@@ -177,6 +177,6 @@ class FIDMonitor(keras.callbacks.Callback):
             writer = csv.DictWriter(f, FID_COLUMNS)
             if new_file:
                 writer.writeheader()
-            writer.writerow({"step": int(self.model.g_optimizer.iterations), "epoch": epoch + 1, "fid": round(fid, 4),
+            writer.writerow({"step": int(self.model.g_optimizer.iterations.numpy()), "epoch": epoch + 1, "fid": round(fid, 4),
                              "n": self.n, "seconds": round(time.perf_counter() - started, 2)})
         print(f"  FID of {self.n} samples: {fid:.2f}", flush=True)

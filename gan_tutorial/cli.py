@@ -14,7 +14,7 @@ import time
 
 import numpy as np
 
-from gan_tutorial import assignments, benchmark, data, faults, training
+from gan_tutorial import assignments, benchmark, data, distribute, faults, training
 from gan_tutorial.callbacks import TrainingDivergedError
 from gan_tutorial.gan import COMPILE_MODES, STABILIZER_FIELDS, generate
 from gan_tutorial.layers import DIFFAUGMENT_POLICIES
@@ -148,6 +148,9 @@ def build_parser():
     train.add_argument("--compile", dest="compile_mode", choices=("auto", *COMPILE_MODES), default="auto",
                        help="how the step runs; auto measures graph vs XLA once per machine")
     train.add_argument("--mixed-precision", action="store_true", help="float16 compute (for GPUs)")
+    train.add_argument("--strategy", choices=distribute.STRATEGIES, default="default",
+                       help="mirrored: one replica per GPU (or logical CPU device); multiworker: several machines, "
+                            "each started with its own TF_CONFIG. --batch-size is the global batch")
     train.add_argument("--fid-every", type=POSITIVE_INT, metavar="K",
                        help=f"every K epochs, the FID (domain features) of {FID_SAMPLES} samples, written to "
                             "fid.csv and fid.png (off by default; each takes a few seconds of the budget)")
@@ -198,12 +201,15 @@ def run_train(args):
         width=args.width, upsampling=args.upsampling, latent_dim=args.latent_dim, seed=args.seed, limit=args.limit,
         d_learning_rate=args.d_learning_rate, g_learning_rate=args.g_learning_rate, beta_1=args.beta_1,
         dropout=args.dropout, label_smoothing=args.label_smoothing, flip=args.flip, compile_mode=args.compile_mode,
-        mixed_precision=args.mixed_precision,
+        mixed_precision=args.mixed_precision, strategy=args.strategy,
         **{name: getattr(args, name) for name in STABILIZER_FIELDS})
+    if args.fid_every and args.strategy == "multiworker":  # every worker would need its own fid.csv
+        raise ValueError("--fid-every does not work with --strategy multiworker; evaluate the run afterwards.")
     monitors = [fid_monitor(args.dataset, args.out, args.fid_every, args.data_dir)] if args.fid_every else []
     result = training.train(config, args.out, data_dir=args.data_dir, extra_callbacks=monitors)
-    print(f"Wrote {args.out}: samples/, progress.gif, losses.png, discriminator.png, log.csv, generator.keras "
-          f"({result.step} steps, {result.epoch} epochs, {result.seconds:.0f} s of training).")
+    if distribute.is_chief(distribute.make_strategy(config.strategy)):  # the others wrote a temporary folder
+        print(f"Wrote {args.out}: samples/, progress.gif, losses.png, discriminator.png, log.csv, generator.keras "
+              f"({result.step} steps, {result.epoch} epochs, {result.seconds:.0f} s of training).")
     return 130 if result.interrupted else 0
 
 

@@ -12,6 +12,18 @@ from gan_tutorial.models import build_discriminator, build_generator, stabilized
 COMPILE_MODES = ("eager", "graph", "xla")
 
 
+def share_of_replica(loss):
+    """A replica's mean ``loss`` divided by the number of replicas (no-op on one device).
+
+    Under tf.distribute the optimizers sum the replicas' gradients, so each replica's share
+    must be its mean over its slice of the batch divided by the number of replicas: the sum
+    is then the mean over the global batch, and N replicas make the update of one device.
+    Apply it to every loss just before taking its gradient (``tf.nn.compute_average_loss``
+    does the same from per-example losses).
+    """
+    return loss / tf.distribute.get_strategy().num_replicas_in_sync
+
+
 class GAN(keras.Model):
     """A generator and a discriminator trained against each other with ``fit``.
 
@@ -40,8 +52,18 @@ class GAN(keras.Model):
         return self.generator(noise, training=training)
 
     def sample_noise(self, batch_size):
-        """Standard normal noise (batch_size, latent_dim), drawn from the model's seed."""
-        return keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
+        """Standard normal noise (batch_size, latent_dim), drawn from the model's seed.
+
+        Under tf.distribute every replica holds the same seed: each draws the noise of the
+        whole global batch and keeps its own slice, so N replicas use the noise of one device.
+        """
+        context = tf.distribute.get_replica_context()
+        replicas = context.num_replicas_in_sync if context else 1
+        noise = keras.random.normal((batch_size * replicas, self.latent_dim), seed=self.seed_generator)
+        if replicas == 1:
+            return noise
+        start = context.replica_id_in_sync_group * batch_size
+        return noise[start:start + batch_size]
 
     def train_step(self, real_images):
         """Train both networks on one batch of real images (N, H, W, C) in [-1, 1]; return the step's logs."""
@@ -53,8 +75,9 @@ class GAN(keras.Model):
             fake_logits = self.discriminator(fake_images, training=True)
             d_loss = discriminator_loss(real_logits, fake_logits, self.label_smoothing)
             g_loss = generator_loss(fake_logits)
-            scaled_d_loss = self.d_optimizer.scale_loss(d_loss)  # no-op unless mixed precision
-            scaled_g_loss = self.g_optimizer.scale_loss(g_loss)
+            # Both scalings are no-ops on one device without mixed precision.
+            scaled_d_loss = self.d_optimizer.scale_loss(share_of_replica(d_loss))
+            scaled_g_loss = self.g_optimizer.scale_loss(share_of_replica(g_loss))
         d_vars = self.discriminator.trainable_variables
         g_vars = self.generator.trainable_variables
         self.d_optimizer.apply(d_tape.gradient(scaled_d_loss, d_vars), d_vars)
@@ -138,8 +161,9 @@ class StabilizedGAN(GAN):
         with tf.GradientTape() as tape:
             fake_images = self.generator(self.sample_noise(tf.shape(real_images)[0]), training=True)
             d_loss = self.losses_of(real_images, fake_images)[0]
+            scaled_d_loss = self.d_optimizer.scale_loss(share_of_replica(d_loss))  # inside the tape, to be differentiated
         d_vars = self.discriminator.trainable_variables
-        self.d_optimizer.apply(tape.gradient(self.d_optimizer.scale_loss(d_loss), d_vars), d_vars)
+        self.d_optimizer.apply(tape.gradient(scaled_d_loss, d_vars), d_vars)
 
     def train_step(self, real_images):
         """``GAN.train_step`` with the stabilizers: extra D steps, penalties, feature matching, then the EMA."""
@@ -150,8 +174,9 @@ class StabilizedGAN(GAN):
         with tf.GradientTape() as d_tape, tf.GradientTape() as g_tape:
             fake_images = self.generator(noise, training=True)
             d_loss, g_loss, real_logits, fake_logits = self.losses_of(real_images, fake_images)
-            scaled_d_loss = self.d_optimizer.scale_loss(d_loss)  # no-op unless mixed precision
-            scaled_g_loss = self.g_optimizer.scale_loss(g_loss)
+            # Both scalings are no-ops on one device without mixed precision.
+            scaled_d_loss = self.d_optimizer.scale_loss(share_of_replica(d_loss))
+            scaled_g_loss = self.g_optimizer.scale_loss(share_of_replica(g_loss))
         d_vars = self.discriminator.trainable_variables
         g_vars = self.generator.trainable_variables
         self.d_optimizer.apply(d_tape.gradient(scaled_d_loss, d_vars), d_vars)

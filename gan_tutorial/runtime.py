@@ -67,14 +67,28 @@ def fast_mode():
     return os.environ.get(FAST_MODE_VARIABLE, "0") not in ("", "0", "false", "False")
 
 
-def describe_device():
-    """One line saying where training runs, e.g. 'GPU: NVIDIA T4' or 'CPU (2 threads), no GPU found'."""
+def describe_device(strategy=None):
+    """One line saying where training runs, e.g. 'GPU: NVIDIA T4' or 'CPU (2 threads), no GPU found'.
+
+    With a ``tf.distribute`` strategy of several replicas or workers, it adds how many
+    replicas train and on which devices, e.g. '; 2 replicas: CPU:0, CPU:1 (MirroredStrategy)'.
+    """
     tf = import_tensorflow()
     gpus = tf.config.list_physical_devices("GPU")
     if gpus:
         names = [tf.config.experimental.get_device_details(g).get("device_name", g.name) for g in gpus]
-        return "GPU: " + ", ".join(names)
-    return f"CPU ({os.cpu_count()} threads), no GPU found"
+        line = "GPU: " + ", ".join(names)
+    else:
+        line = f"CPU ({os.cpu_count()} threads), no GPU found"
+    resolver = getattr(strategy, "cluster_resolver", None)
+    if strategy is None or (strategy.num_replicas_in_sync == 1 and resolver is None):
+        return line
+    devices = ", ".join(d.split("device:")[-1] for d in strategy.extended.worker_devices)
+    if resolver is None or not resolver.task_type:
+        return f"{line}; {strategy.num_replicas_in_sync} replicas: {devices} (MirroredStrategy)"
+    workers = sum(len(tasks) for tasks in resolver.cluster_spec().as_dict().values())
+    return (f"{line}; {strategy.num_replicas_in_sync} replicas on {workers} workers (MultiWorkerMirroredStrategy), "
+            f"this is {resolver.task_type} {resolver.task_id} with {devices}")
 
 
 def has_gpu():

@@ -22,11 +22,12 @@ import os
 import numpy as np
 import tensorflow as tf
 
-from gan_tutorial import benchmark, callbacks, checkpoints, data, plots
+from gan_tutorial import benchmark, callbacks, checkpoints, data, distribute, plots
 from gan_tutorial.faults import RunError, RunLock
 from gan_tutorial.gan import (COMPILE_MODES, GAN, STABILIZERS_OFF, build_gan, compile_gan, sampling_generator,
                               seeded_noise)
 from gan_tutorial.models import DROPOUT, LATENT_DIM, WIDTH, build_generator
+from gan_tutorial.distribute import STRATEGIES
 from gan_tutorial.runtime import describe_device, set_seed
 
 DEFAULT_MAX_SECONDS = {"mnist": 300, "cifar10": 900}  # measured budgets; folders get the colour one
@@ -88,6 +89,7 @@ class TrainConfig:
     compile_mode: str = "auto"
     mixed_precision: bool = False
     n_samples: int = 64
+    strategy: str = "default"
 
     def __post_init__(self):
         self.image_shape = tuple(self.image_shape)
@@ -96,6 +98,11 @@ class TrainConfig:
             self.max_seconds = default_max_seconds(self.dataset)
         if self.compile_mode not in ("auto", *COMPILE_MODES):
             raise ValueError(f"compile_mode must be 'auto' or one of {COMPILE_MODES}.")
+        if self.strategy not in STRATEGIES:
+            raise ValueError(f"strategy must be one of {STRATEGIES}, got {self.strategy!r}.")
+        if self.strategy == "multiworker" and self.max_seconds is not None:
+            raise ValueError("multiworker training needs --epochs and no time budget: each worker's clock "
+                             "would stop it at a different step, and the others would wait forever.")
 
     @classmethod
     def for_dataset(cls, dataset, image_size=None, **overrides):
@@ -106,7 +113,7 @@ class TrainConfig:
 class TrainingState:
     """Networks, optimizers, noise seed, completed epochs and training seconds, in one checkpoint."""
 
-    def __init__(self, gan, folder):
+    def __init__(self, gan, folder, restore_folder=None):
         self.epoch = tf.Variable(0, dtype=tf.int64)
         self.seconds = tf.Variable(0.0, dtype=tf.float64)
         checkpoint = tf.train.Checkpoint(
@@ -116,11 +123,12 @@ class TrainingState:
             **({"ema_generator": gan.ema_generator} if getattr(gan, "ema_generator", None) is not None else {}),
         )
         self.checkpoint, self.folder, self.gan = checkpoint, folder, gan
+        self.restore_folder = restore_folder or folder  # the chief's, for the other workers of a cluster
         self.saved = None  # (epoch, step) of the newest good checkpoint
 
     def restore(self):
         """Load the newest checkpoint that loads (a damaged one falls back); return True if there was one."""
-        if checkpoints.restore(self.checkpoint, self.folder) is None:
+        if checkpoints.restore(self.checkpoint, self.restore_folder) is None:
             return False
         self.saved = (int(self.epoch), self.step)
         return True
@@ -148,7 +156,7 @@ class TrainingState:
 
     @property
     def step(self):
-        return int(self.gan.g_optimizer.iterations)
+        return int(self.gan.g_optimizer.iterations.numpy())  # .numpy(): also a MirroredVariable
 
 
 @dataclasses.dataclass
@@ -228,40 +236,48 @@ def train(config, run_dir, images=None, data_dir=None, verbose=True, extra_callb
     returns with ``interrupted=True``; calling ``train`` again resumes. One run at a time
     trains in a folder (``faults.RunLock``); diverged losses and a full disk raise an
     error that says which checkpoint is intact.
+
+    ``config.strategy`` other than 'default': one replica per device (``gan_tutorial.distribute``);
+    ``config.batch_size`` is the global batch. Only the chief worker writes ``run_dir``; the
+    others write to a temporary folder, removed at the end, and resume from the chief's checkpoints.
     """
+    strategy = distribute.make_strategy(config.strategy)  # first: multiworker must start before TensorFlow works
+    chief_dir, run_dir = run_dir, distribute.output_dir(run_dir, strategy)
+    verbose = verbose and run_dir == chief_dir
     os.makedirs(run_dir, exist_ok=True)
     with RunLock(run_dir):
-        return _train(config, run_dir, images, data_dir, verbose, extra_callbacks)
+        return _train(config, run_dir, chief_dir, strategy, images, data_dir, verbose, extra_callbacks)
 
 
-def _train(config, run_dir, images, data_dir, verbose, extra_callbacks):
+def _train(config, run_dir, chief_dir, strategy, images, data_dir, verbose, extra_callbacks):
     _write_config(config, run_dir)
     set_seed(config.seed)
     if images is None:
         images = data.training_images(config.dataset, data_dir, config.limit, config.image_shape[0])
     if tuple(images.shape[1:]) != config.image_shape:
         raise ValueError(f"Images have shape {images.shape[1:]}, the config says {config.image_shape}.")
-    gan = build_gan(config)
     mode = config.compile_mode
-    if mode == "auto":
-        mode = benchmark.fastest_mode(config, images)
-    compile_gan(gan, config, mode)
-    state = TrainingState(gan, os.path.join(run_dir, "checkpoints"))
+    if mode == "auto":  # XLA is measured on one device; under a strategy, use graph mode
+        mode = benchmark.fastest_mode(config, images) if config.strategy == "default" else "graph"
+    gan = distribute.build_distributed_gan(config, strategy, mode)
+    state = TrainingState(gan, os.path.join(run_dir, "checkpoints"), os.path.join(chief_dir, "checkpoints"))
     resumed = state.restore()
     if resumed:  # the checkpoint holds the learning rates it was trained with: this run's apply
         gan.d_optimizer.learning_rate = config.d_learning_rate
         gan.g_optimizer.learning_rate = config.g_learning_rate
     if verbose:
         where = f"resuming at epoch {int(state.epoch)}, step {state.step}" if resumed else "starting"
-        print(f"{describe_device()}; step compiled as {mode!r}; {where}.")
+        print(f"{describe_device(strategy)}; step compiled as {mode!r}; {where}.")
     if _finished(config, state):
         if verbose:
             print("This run is already complete; raise --epochs or --max-seconds to train further.")
-        return TrainResult(gan, run_dir, state.step, int(state.epoch), float(state.seconds), False)
+        distribute.remove_worker_dir(run_dir, chief_dir)
+        return TrainResult(gan, chief_dir, state.step, int(state.epoch), float(state.seconds), False)
 
     # One iterator for the whole run: without repeat(), fit() makes a new iterator every
     # epoch, and with 60000 images in the pipeline that stalled the first step for up to 20 s.
     dataset = data.make_dataset(images, config.batch_size, seed=config.seed, flip=config.flip).repeat()
+    dataset = distribute.shard_by_data(dataset)
     steps_per_epoch = len(images) // config.batch_size
     noise_path = os.path.join(run_dir, "fixed_noise.npy")
     if not os.path.exists(noise_path):
@@ -293,4 +309,5 @@ def _train(config, run_dir, images, data_dir, verbose, extra_callbacks):
         step_log.close()
     write_outputs(run_dir)
     sampling_generator(gan).save(os.path.join(run_dir, "generator.keras"))
-    return TrainResult(gan, run_dir, state.step, int(state.epoch), float(state.seconds), interrupted)
+    distribute.remove_worker_dir(run_dir, chief_dir)
+    return TrainResult(gan, chief_dir, state.step, int(state.epoch), float(state.seconds), interrupted)
