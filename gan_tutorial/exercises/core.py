@@ -69,6 +69,9 @@ def _attempt(name, call, function, *args, hints=None, **kwargs):
         raise
     except NotImplementedError as error:
         where = traceback.extract_tb(error.__traceback__)[-1].name
+        frame = next(f for f, _ in traceback.walk_tb(error.__traceback__) if f.f_code.co_name == where)
+        if type(frame.f_locals.get("self")).__name__ == name:  # a method of the exercise's class, e.g. its call
+            where = name
         what, cell = (name, "its cell") if where == name else (f"{name} calls {where}, which", f"the cell of {where}")
         _fail(f"{what} is not written yet: replace the `raise NotImplementedError` line in {cell} with your code, "
               "then run that cell again.")
