@@ -107,9 +107,12 @@ def test_every_stabilizer_is_a_train_flag():
     assert len(STABILIZER_FIELDS) == 13
 
 
-def test_stabilizers_names_only_what_differs_from_the_defaults(small_config):
-    assert stabilizers(small_config) == ""
-    assert stabilizers(dataclasses.replace(small_config, loss="hinge", ema=0.99)) == "loss=hinge,ema=0.99"
+def test_stabilizers_names_what_is_on_whatever_the_defaults(small_config):
+    off = dataclasses.replace(small_config, **training.STABILIZERS_OFF)
+    assert stabilizers(off) == ""
+    assert stabilizers(dataclasses.replace(off, loss="hinge", ema=0.99)) == "loss=hinge,ema=0.99"
+    assert stabilizers(small_config) == "r1_weight=1.0,r1_every=4,minibatch_discrimination=16,ema=0.999"  # the defaults
+    assert stabilizers(dataclasses.replace(off, loss="wgan-gp")) == "loss=wgan-gp,gp_weight=10.0"
 
 
 def test_modes_covered_on_hand_made_points():
