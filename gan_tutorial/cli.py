@@ -209,7 +209,8 @@ def run_train(args):
     result = training.train(config, args.out, data_dir=args.data_dir, extra_callbacks=monitors)
     if distribute.is_chief(distribute.make_strategy(config.strategy)):  # the others wrote a temporary folder
         print(f"Wrote {args.out}: samples/, progress.gif, losses.png, discriminator.png, log.csv, generator.keras "
-              f"({result.step} steps, {result.epoch} epochs, {result.seconds:.0f} s of training).")
+              f"({result.step} steps, {result.epoch} epochs, {result.seconds:.0f} s of training); samples and "
+              f"generator.keras from the {which_generator(args.out)} generator.")
     return 130 if result.interrupted else 0
 
 

@@ -68,7 +68,7 @@ ADVERSARIAL_LOSSES = {
 
 
 def input_gradient_norms(discriminator, images):
-    """The norm of d logit / d image for each image, (N,), and the logits: the slope the penalties control."""
+    """The squared norm of d logit / d image for each image, (N,), and the logits: the slope the penalties control."""
     import tensorflow as tf  # gradients with respect to inputs need the backend's tape
 
     with tf.GradientTape() as tape:

@@ -138,6 +138,7 @@ def test_train_with_stabilizer_flags_then_sample_says_which_generator(tmp_path, 
     assert cli.main(["train", "--dataset", "mnist", "--limit", "256", "--width", "8", "--epochs", "1", "--batch-size",
                      "32", "--compile", "graph", "--ema", "0.9", "--minibatch-std", "--r1", "1", "--r1-every", "2",
                      "--diffaugment", "translation,cutout", "--out", run]) == 0
+    assert "samples and generator.keras from the EMA (decay 0.9) generator" in capsys.readouterr().out
     saved = training.load_config(run)
     assert (saved.ema, saved.minibatch_std, saved.r1_weight, saved.r1_every, saved.diffaugment) == (
         0.9, True, 1.0, 2, "translation,cutout")
