@@ -91,7 +91,8 @@ class GAN(keras.Model):
 
 
 class StabilizedGAN(GAN):
-    """The GAN with the stabilizers of notebook 09 as keyword options, all off by default:
+    """The GAN with the stabilizers of notebook 09 as keyword options, each off unless given
+    (``TrainConfig``'s defaults turn on three):
     ``loss`` ('nonsaturating', 'hinge' or 'wgan-gp', with ``gp_weight`` and
     ``n_critic`` discriminator steps per generator step), ``r1_weight`` (gamma of the
     R1 penalty, applied every ``r1_every`` steps), ``feature_matching`` (weight of the
