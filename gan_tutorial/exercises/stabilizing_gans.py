@@ -7,6 +7,61 @@ import tensorflow as tf
 from gan_tutorial.exercises.core import exercise, _attempt, _close, _fail, _passed
 
 
+@exercise("09_stabilizing_gans", "gan_tutorial.layers:MinibatchStdDev")
+def check_MinibatchStdDev(layer_class):  # noqa: N802 (the exercise is named after the class)
+    """One extra constant channel per image: the mean over features of the standard deviation within its group."""
+    __tracebackhide__ = True
+    name = "MinibatchStdDev"
+    layer = _attempt(name, "MinibatchStdDev(group_size=4)", layer_class, group_size=4)
+    if not isinstance(layer, keras.layers.Layer):
+        _fail(f"MinibatchStdDev(group_size=4) made a {type(layer).__name__}; the class must subclass keras.layers.Layer.")
+    images = np.random.default_rng(0).standard_normal((8, 3, 3, 2)).astype("float32")
+    out = np.asarray(_attempt(name, "your layer on a batch of shape (8, 3, 3, 2)", layer, images))
+    if out.shape != (8, 3, 3, 3):
+        _fail(f"your layer turns (8, 3, 3, 2) into {out.shape}; it should append one channel: (8, 3, 3, 3). Concatenate "
+              "the statistic to the images along the last axis.")
+    if not np.allclose(out[..., :2], images):
+        _fail("the first two channels of the output differ from the input: keep the images and append the new channel.")
+    channel = out[..., 2]
+    if not np.allclose(channel, channel[:, :1, :1]):
+        _fail("the new channel varies over the pixels of an image; it holds one number per group, the same at every "
+              "pixel: average the standard deviations over height, width and channels, then tile it.")
+
+    def statistic(groups, spread):
+        value = np.empty(8)
+        for members in groups:
+            value[members] = spread(images[members])
+        return value
+
+    by_strides, in_blocks = [[0, 2, 4, 6], [1, 3, 5, 7]], [[0, 1, 2, 3], [4, 5, 6, 7]]
+    std = lambda group: np.sqrt(group.var(axis=0) + 1e-8).mean()  # noqa: E731
+    got = channel[:, 0, 0]
+    if any(np.allclose(got, statistic(groups, std), rtol=1e-4) for groups in (by_strides, in_blocks)):
+        same = np.asarray(layer(np.repeat(images[:1], 8, axis=0)))[..., 2]
+        if np.abs(same).max() > 1e-3:
+            _fail(f"for 8 identical images your channel is {np.abs(same).max():.4f}; it must be (nearly) 0: they do "
+                  "not vary at all.")
+        _passed(name, "one channel per image, the mean standard deviation of its group of 4, 0 for identical images.")
+        return
+    wrong = {
+        "the variance, not the standard deviation: take the square root (with epsilon) before averaging":
+            lambda group: group.var(axis=0).mean(),
+        "the unbiased standard deviation (ddof=1); use the plain mean of squared deviations, as in the paper":
+            lambda group: np.sqrt(group.var(axis=0, ddof=1) + 1e-8).mean(),
+        "the standard deviation of each image's mean; take the deviation of every feature at every pixel across the "
+        "group first, then average": lambda group: group.mean(axis=(1, 2, 3)).std(),
+    }
+    for mistake, spread in wrong.items():
+        if any(np.allclose(got, statistic(groups, spread), rtol=1e-4) for groups in (by_strides, in_blocks)):
+            _fail(f"your channel holds {mistake}.")
+    whole = np.sqrt(images.var(axis=0) + 1e-8).mean()
+    if np.allclose(got, whole, rtol=1e-4):
+        _fail("your channel is the same for all 8 images: it pools the whole batch. Split the batch into groups of "
+              "group_size (reshape to (group_size, -1, H, W, C)) and compute one statistic per group.")
+    _fail(f"for a batch of 8 in groups of 4 your channel is {np.round(got, 4).tolist()}; expected, per group, the mean "
+          "over pixels and channels of the standard deviation across the group's images (sqrt(variance + 1e-8)).")
+
+
 def _penalty(name, gradient_penalty, critic, real, fake, call, seed=0):
     __tracebackhide__ = True
     value = np.asarray(_attempt(name, call, gradient_penalty, critic, tf.constant(real), tf.constant(fake), seed=seed))
@@ -71,58 +126,3 @@ def check_gradient_penalty(gradient_penalty):
         _fail("for a critic whose gradient is 0 (slope 0), the gradient of your penalty is NaN: the derivative of "
               "sqrt(s) at s = 0 is infinite. Add a small epsilon inside the root: sqrt(sum of squares + 1e-12).")
     _passed(name, "0 at slope 1, 1 at slope 2, uniform weights per image, finite at slope 0.")
-
-
-@exercise("09_stabilizing_gans", "gan_tutorial.layers:MinibatchStdDev")
-def check_MinibatchStdDev(layer_class):  # noqa: N802 (the exercise is named after the class)
-    """One extra constant channel per image: the mean over features of the standard deviation within its group."""
-    __tracebackhide__ = True
-    name = "MinibatchStdDev"
-    layer = _attempt(name, "MinibatchStdDev(group_size=4)", layer_class, group_size=4)
-    if not isinstance(layer, keras.layers.Layer):
-        _fail(f"MinibatchStdDev(group_size=4) made a {type(layer).__name__}; the class must subclass keras.layers.Layer.")
-    images = np.random.default_rng(0).standard_normal((8, 3, 3, 2)).astype("float32")
-    out = np.asarray(_attempt(name, "your layer on a batch of shape (8, 3, 3, 2)", layer, images))
-    if out.shape != (8, 3, 3, 3):
-        _fail(f"your layer turns (8, 3, 3, 2) into {out.shape}; it should append one channel: (8, 3, 3, 3). Concatenate "
-              "the statistic to the images along the last axis.")
-    if not np.allclose(out[..., :2], images):
-        _fail("the first two channels of the output differ from the input: keep the images and append the new channel.")
-    channel = out[..., 2]
-    if not np.allclose(channel, channel[:, :1, :1]):
-        _fail("the new channel varies over the pixels of an image; it holds one number per group, the same at every "
-              "pixel: average the standard deviations over height, width and channels, then tile it.")
-
-    def statistic(groups, spread):
-        value = np.empty(8)
-        for members in groups:
-            value[members] = spread(images[members])
-        return value
-
-    by_strides, in_blocks = [[0, 2, 4, 6], [1, 3, 5, 7]], [[0, 1, 2, 3], [4, 5, 6, 7]]
-    std = lambda group: np.sqrt(group.var(axis=0) + 1e-8).mean()  # noqa: E731
-    got = channel[:, 0, 0]
-    if any(np.allclose(got, statistic(groups, std), rtol=1e-4) for groups in (by_strides, in_blocks)):
-        same = np.asarray(layer(np.repeat(images[:1], 8, axis=0)))[..., 2]
-        if np.abs(same).max() > 1e-3:
-            _fail(f"for 8 identical images your channel is {np.abs(same).max():.4f}; it must be (nearly) 0: they do "
-                  "not vary at all.")
-        _passed(name, "one channel per image, the mean standard deviation of its group of 4, 0 for identical images.")
-        return
-    wrong = {
-        "the variance, not the standard deviation: take the square root (with epsilon) before averaging":
-            lambda group: group.var(axis=0).mean(),
-        "the unbiased standard deviation (ddof=1); use the plain mean of squared deviations, as in the paper":
-            lambda group: np.sqrt(group.var(axis=0, ddof=1) + 1e-8).mean(),
-        "the standard deviation of each image's mean; take the deviation of every feature at every pixel across the "
-        "group first, then average": lambda group: group.mean(axis=(1, 2, 3)).std(),
-    }
-    for mistake, spread in wrong.items():
-        if any(np.allclose(got, statistic(groups, spread), rtol=1e-4) for groups in (by_strides, in_blocks)):
-            _fail(f"your channel holds {mistake}.")
-    whole = np.sqrt(images.var(axis=0) + 1e-8).mean()
-    if np.allclose(got, whole, rtol=1e-4):
-        _fail("your channel is the same for all 8 images: it pools the whole batch. Split the batch into groups of "
-              "group_size (reshape to (group_size, -1, H, W, C)) and compute one statistic per group.")
-    _fail(f"for a batch of 8 in groups of 4 your channel is {np.round(got, 4).tolist()}; expected, per group, the mean "
-          "over pixels and channels of the standard deviation across the group's images (sqrt(variance + 1e-8)).")
