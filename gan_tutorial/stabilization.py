@@ -85,7 +85,7 @@ def train_toy(steps=2000, batch_size=256, learning_rate=1e-3, beta_1=0.5, seed=0
     pictures, done = {}, 0
     for stop in sorted({*snapshots, steps}):
         if stop > done:
-            gan.fit(points.skip(done).take(stop - done), epochs=1, verbose=0)
+            gan.fit(points.skip(done).take(stop - done), epochs=1, verbose=0, shuffle=False)  # shuffled already
             done = stop
         pictures[stop] = np.asarray(sampling_generator(gan)(noise, training=False))
     return gan, pictures
