@@ -24,7 +24,7 @@ import tensorflow as tf
 
 from gan_tutorial import benchmark, callbacks, checkpoints, data, distribute, plots
 from gan_tutorial.faults import RunError, RunLock
-from gan_tutorial.gan import (COMPILE_MODES, GAN, STABILIZERS_OFF, build_gan, compile_gan, sampling_generator,
+from gan_tutorial.gan import (COMPILE_MODES, GAN, STABILIZERS_OFF, sampling_generator,
                               seeded_noise)
 from gan_tutorial.models import DROPOUT, LATENT_DIM, WIDTH, build_generator
 from gan_tutorial.distribute import STRATEGIES

@@ -1,6 +1,5 @@
 """The checks of the exercises in notebooks/08_evaluation.ipynb."""
 
-import random
 
 import numpy as np
 

@@ -1,7 +1,6 @@
 """The checks of the exercises in notebooks/02_generator.ipynb."""
 
 import math
-import random
 
 import keras
 import numpy as np

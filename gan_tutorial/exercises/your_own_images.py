@@ -28,7 +28,6 @@ def check_load_folder(load_folder):
     """(N, size, size, 3) float in [-1, 1]; centre crop; grey and RGBA become RGB; broken files skipped; limit."""
     __tracebackhide__ = True
     import pathlib
-    import tempfile
     import warnings
 
     name = "load_folder"
