@@ -35,19 +35,23 @@ def measure(step, batches, steps, warmup=3):
         logs = step(batches[i % len(batches)])
     float(logs["d_loss"])  # wait for the last step to finish
     seconds = time.perf_counter() - started
-    batch_size = int(batches[0].shape[0])
+    batch_size = int(tf.nest.flatten(batches[0])[0].shape[0])
     return {"images_per_second": round(steps * batch_size / seconds, 1),
             "ms_per_step": round(1000 * seconds / steps, 2), "warmup_seconds": round(warmup_seconds, 2)}
 
 
-def benchmark(config, images, modes=None, steps=20, include_mixed=True):
+def benchmark(config, images, modes=None, steps=20, include_mixed=True, labels=None):
     """Images/s of one training step per mode, on the same real batches; returns a JSON-ready dict.
 
-    Mixed precision ('xla+mixed_float16') is added when a GPU is present.
+    Mixed precision ('xla+mixed_float16') is added when a GPU is present. A conditional
+    ``config`` needs the images' ``labels``.
     """
     modes = modes or ["eager", "graph", "xla"]
     n_batches = max(1, min(4, len(images) // config.batch_size))
     batches = [tf.constant(images[i * config.batch_size:(i + 1) * config.batch_size]) for i in range(n_batches)]
+    if labels is not None:
+        batches = [(batch, tf.constant(labels[i * config.batch_size:(i + 1) * config.batch_size], "int32"))
+                   for i, batch in enumerate(batches)]
     results = {}
     for mode in modes:
         gan = compile_gan(build_gan(config), config, mode)
@@ -62,10 +66,11 @@ def benchmark(config, images, modes=None, steps=20, include_mixed=True):
             "fastest": max(results, key=lambda m: results[m]["images_per_second"])}
 
 
-def fastest_mode(config, images):
+def fastest_mode(config, images, labels=None):
     """'graph' or 'xla', whichever trains ``config``'s GAN faster here; measured once, then cached."""
     key = (f"{describe_device()}|tf {tf.__version__}|{config.image_shape}|w{config.width}|{config.upsampling}"
-           f"|b{config.batch_size}|{stabilizers(config)}")
+           f"|b{config.batch_size}|{stabilizers(config)}"
+           + (f"|conditional-{config.conditioning}" if getattr(config, "conditional", False) else ""))
     path = os.path.join(cache_dir(), "fastest_mode.json")
     choices = {}
     if os.path.exists(path):
@@ -73,7 +78,7 @@ def fastest_mode(config, images):
             choices = json.load(f)
     if key not in choices:
         print("Measuring whether XLA speeds up this step here (once per machine and model size)...")
-        report = benchmark(config, images, modes=["graph", "xla"], steps=10, include_mixed=False)
+        report = benchmark(config, images, modes=["graph", "xla"], steps=10, include_mixed=False, labels=labels)
         choices[key] = report["fastest"]
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "w") as f:

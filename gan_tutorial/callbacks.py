@@ -127,7 +127,7 @@ class SampleGrid(keras.callbacks.Callback):
         self.fixed_noise, self.folder = fixed_noise, folder
 
     def save(self, epoch):
-        images = sampling_generator(self.model)(self.fixed_noise, training=False).numpy()
+        images = sampling_generator(self.model)(self.model.grid_inputs(self.fixed_noise), training=False).numpy()
         save_grid(images, os.path.join(self.folder, f"epoch_{epoch:04d}.png"))
 
     def on_train_begin(self, logs=None):
@@ -169,7 +169,7 @@ class FIDMonitor(keras.callbacks.Callback):
             return
         started = time.perf_counter()
         noise = seeded_noise(self.n, self.model.latent_dim, self.seed)
-        images = sampling_generator(self.model).predict(noise, batch_size=500, verbose=0)
+        images = sampling_generator(self.model).predict(self.model.sample_inputs(noise), batch_size=500, verbose=0)
         fake_statistics = feature_statistics(extract(self.feature_model, images))
         fid = frechet_distance_from_statistics(*fake_statistics, *self.real_statistics)
         new_file = not os.path.exists(self.path)

@@ -151,6 +151,12 @@ def build_parser():
     train.add_argument("--strategy", choices=distribute.STRATEGIES, default="default",
                        help="mirrored: one replica per GPU (or logical CPU device); multiworker: several machines, "
                             "each started with its own TF_CONFIG. --batch-size is the global batch")
+    train.add_argument("--conditional", action="store_true",
+                       help="class-conditional GAN (notebook 10): train on labels, then 'sample --label'; "
+                            "a folder dataset needs a subfolder per class")
+    train.add_argument("--conditioning", choices=("concat", "projection"), default=training.TrainConfig.conditioning,
+                       help="how the discriminator reads the label: joined to the image (Mirza 2014) or projected "
+                            "onto its features (Miyato 2018)")
     train.add_argument("--fid-every", type=POSITIVE_INT, metavar="K",
                        help=f"every K epochs, the FID (domain features) of {FID_SAMPLES} samples, written to "
                             "fid.csv and fid.png (off by default; each takes a few seconds of the budget)")
@@ -160,6 +166,8 @@ def build_parser():
     sample.add_argument("--n", type=POSITIVE_INT, default=64)
     sample.add_argument("--out", required=True, help="a .npz file; images are under the key 'images'")
     sample.add_argument("--seed", type=SEED, default=0)
+    sample.add_argument("--label", help="conditional runs: the class to draw (a number), or 'all' for every class in "
+                                         "turn (the default); the .npz holds them under 'labels'")
 
     bench = commands.add_parser("bench", help="images/s of the training step: eager, tf.function, XLA")
     _config_arguments(bench)
@@ -201,8 +209,8 @@ def run_train(args):
         width=args.width, upsampling=args.upsampling, latent_dim=args.latent_dim, seed=args.seed, limit=args.limit,
         d_learning_rate=args.d_learning_rate, g_learning_rate=args.g_learning_rate, beta_1=args.beta_1,
         dropout=args.dropout, label_smoothing=args.label_smoothing, flip=args.flip, compile_mode=args.compile_mode,
-        mixed_precision=args.mixed_precision, strategy=args.strategy,
-        **{name: getattr(args, name) for name in STABILIZER_FIELDS})
+        mixed_precision=args.mixed_precision, strategy=args.strategy, conditional=args.conditional,
+        conditioning=args.conditioning, **{name: getattr(args, name) for name in STABILIZER_FIELDS})
     if args.fid_every and args.strategy == "multiworker":  # every worker would need its own fid.csv
         raise ValueError("--fid-every does not work with --strategy multiworker; evaluate the run afterwards.")
     monitors = [fid_monitor(args.dataset, args.out, args.fid_every, args.data_dir)] if args.fid_every else []
@@ -221,10 +229,23 @@ def which_generator(run_dir):
 
 
 def run_sample(args):
-    images = generate(training.restore_generator(args.run_dir), args.n, seed=args.seed)
-    np.savez_compressed(args.out, images=data.to_uint8(images))
-    print(f"Wrote {args.n} images of shape {images.shape[1:]} (uint8) from the {which_generator(args.run_dir)} "
-          f"generator to {args.out}")
+    from gan_tutorial.conditional import generate_labelled, parse_labels
+
+    config = training.load_config(args.run_dir)
+    if config.conditional:
+        labels = parse_labels(args.label or "all", args.n, config.n_classes)
+        images = generate_labelled(training.restore_generator(args.run_dir), labels, seed=args.seed)
+        np.savez_compressed(args.out, images=data.to_uint8(images), labels=labels)
+        which = f"of class {args.label}" if args.label not in (None, "all") else "of every class in turn"
+    else:
+        if args.label is not None:
+            raise ValueError(f"{args.run_dir} holds an unconditional GAN, which cannot draw a chosen class: "
+                             "leave out --label, or train with --conditional.")
+        images = generate(training.restore_generator(args.run_dir), args.n, seed=args.seed)
+        np.savez_compressed(args.out, images=data.to_uint8(images))
+        which = ""
+    print(f"Wrote {args.n} images {which + ' ' if which else ''}of shape {images.shape[1:]} (uint8) from the "
+          f"{which_generator(args.run_dir)} generator to {args.out}")
     return 0
 
 
@@ -238,13 +259,16 @@ def run_bench(args):
 
 
 def load_samples(source, n, seed):
-    """Images in [-1, 1] from a run directory (generated) or a .npz of uint8 images (key 'images')."""
+    """Images in [-1, 1] from a run directory (generated) or a .npz of uint8 images (key 'images'), and the
+    labels they were drawn for (a conditional run: every class in turn; a .npz: its 'labels', if any) or None."""
     if os.path.isdir(source):
-        return generate(training.restore_generator(source), n, seed=seed)
+        from gan_tutorial.conditional import draw_samples
+
+        return draw_samples(source, n, seed)
     with np.load(source) as f:
         if "images" not in f:
             raise ValueError(f"{source} has no array 'images' (keys: {list(f.keys())}).")
-        return data.to_model_range(f["images"])
+        return data.to_model_range(f["images"]), (f["labels"] if "labels" in f else None)
 
 
 def run_evaluate(args):
@@ -258,10 +282,10 @@ def run_evaluate(args):
 def evaluation_report(args):
     from gan_tutorial import features
     from gan_tutorial.classifier import load_classifier
-    from gan_tutorial.metrics import quality_report
+    from gan_tutorial.metrics import label_agreement, quality_report
 
     started = time.perf_counter()
-    images = load_samples(args.source, args.n, args.seed)
+    images, labels = load_samples(args.source, args.n, args.seed)
     expected = data.IMAGE_SHAPES[args.dataset]
     if images.shape[1:] != expected:
         raise ValueError(f"Images have shape {images.shape[1:]}, but {args.dataset} images are {expected}.")
@@ -271,9 +295,11 @@ def evaluation_report(args):
     real = features.real_images(args.dataset, len(images), "train", args.data_dir, args.seed)
     # InceptionV3 at 299x299 takes minutes on a CPU: smaller batches, and a progress bar.
     options = {"batch_size": 50, "verbose": 1} if inception else {}
+    probabilities = classifier.predict(images, batch_size=500, verbose=0)
     report = quality_report(features.extract(model, images, **options), features.extract(model, real, **options),
-                            classifier.predict(images, batch_size=500, verbose=0), args.threshold,
-                            data.CLASS_NAMES[args.dataset], seed=args.seed)
+                            probabilities, args.threshold, data.CLASS_NAMES[args.dataset], seed=args.seed)
+    if labels is not None:  # a conditional GAN's samples: does the classifier read the class they were drawn for?
+        report["label_agreement"] = label_agreement(probabilities, labels, args.threshold, data.CLASS_NAMES[args.dataset])
     report["settings"] = {
         "source": args.source, "dataset": args.dataset, "seed": args.seed, "n_generated": len(images),
         "n_real": len(real), "real_split": "train",

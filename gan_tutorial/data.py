@@ -206,11 +206,40 @@ def write_class_folder(dataset, class_name, folder, limit=None, data_dir=None):
     return len(chosen)
 
 
-def training_images(name, data_dir=None, limit=None, image_size=None):
-    """The training images of a built-in dataset or a ``folder:PATH``, float32 NHWC in [-1, 1]."""
+def load_labelled_folder(folder, image_size=DEFAULT_FOLDER_IMAGE_SIZE, limit=None):
+    """The images of a folder with one subfolder per class, each read by ``load_folder``, and their labels.
+
+    Returns ``(images, labels, class_names)``: float32 (N, image_size, image_size, 3) in [-1, 1],
+    int64 (N,) indices into ``class_names``, the subfolder names sorted (the labels
+    ``keras.utils.image_dataset_from_directory`` would infer). Files directly in ``folder`` are
+    not used. ``limit`` keeps a seeded random ``limit`` of the images, so every class stays in.
+    """
+    folder = os.path.expanduser(folder)
+    if not os.path.isdir(folder):
+        raise DataNotFoundError(f"{folder} is not a folder. Give folder:PATH with PATH a folder of images.")
+    class_names = sorted(name for name in os.listdir(folder) if os.path.isdir(os.path.join(folder, name)))
+    if len(class_names) < 2:
+        raise DataNotFoundError(f"A conditional GAN needs labelled images, but {folder} has {len(class_names)} "
+                                "subfolders: put each class's images in a subfolder of its own (at least two).")
+    per_class = [load_folder(os.path.join(folder, name), image_size) for name in class_names]
+    images = np.concatenate(per_class)
+    labels = np.concatenate([np.full(len(x), index, dtype="int64") for index, x in enumerate(per_class)])
+    if limit is not None and limit < len(images):
+        keep = np.sort(np.random.default_rng(0).choice(len(images), limit, replace=False))
+        images, labels = images[keep], labels[keep]
+    return images, labels, class_names
+
+
+def training_images(name, data_dir=None, limit=None, image_size=None, labels=False):
+    """The training images of a built-in dataset or a ``folder:PATH``, float32 NHWC in [-1, 1].
+
+    ``labels=True``: ``(images, labels)``, the labels int64 (N,); a folder then needs a subfolder per class.
+    """
     if is_folder(check_dataset(name)):
-        return load_folder(name[len(FOLDER_PREFIX):], image_size or DEFAULT_FOLDER_IMAGE_SIZE, limit)
-    return load_images(name, "train", data_dir, limit)[0]
+        folder, size = name[len(FOLDER_PREFIX):], image_size or DEFAULT_FOLDER_IMAGE_SIZE
+        return load_labelled_folder(folder, size, limit)[:2] if labels else load_folder(folder, size, limit)
+    images, classes = load_images(name, "train", data_dir, limit)
+    return (images, classes) if labels else images
 
 
 def make_dataset(images, batch_size, seed=None, shuffle=True, flip=False):
@@ -235,4 +264,23 @@ def make_dataset(images, batch_size, seed=None, shuffle=True, flip=False):
     if flip:
         mirror = keras.layers.RandomFlip("horizontal", seed=seed)
         dataset = dataset.map(lambda batch: mirror(batch, training=True), num_parallel_calls=tf.data.AUTOTUNE)
+    return dataset.prefetch(tf.data.AUTOTUNE)
+
+
+def make_labelled_dataset(images, labels, batch_size, seed=None, shuffle=True, flip=False):
+    """``make_dataset`` for labelled images: batches of (images (B, H, W, C), labels (B,) int32), shuffled together.
+
+    The pipeline of a conditional GAN (notebook 10); ``flip`` mirrors images, never labels.
+    """
+    images = np.asarray(images, dtype="float32")
+    if len(images) < batch_size:
+        raise ValueError(f"Need at least one full batch: {len(images)} images < batch size {batch_size}. "
+                         "Add images or lower the batch size.")
+    dataset = tf.data.Dataset.from_tensor_slices((images, np.asarray(labels, dtype="int32")))
+    if shuffle:
+        dataset = dataset.shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
+    dataset = dataset.batch(batch_size, drop_remainder=True)
+    if flip:
+        mirror = keras.layers.RandomFlip("horizontal", seed=seed)
+        dataset = dataset.map(lambda batch, y: (mirror(batch, training=True), y), num_parallel_calls=tf.data.AUTOTUNE)
     return dataset.prefetch(tf.data.AUTOTUNE)

@@ -1,5 +1,7 @@
 """The GAN as a ``keras.Model`` whose ``train_step`` trains both networks on one batch."""
 
+import contextlib
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -50,6 +52,14 @@ class GAN(keras.Model):
     def call(self, noise, training=False):
         """Noise (N, latent_dim) -> images (N, H, W, C) in [-1, 1]."""
         return self.generator(noise, training=training)
+
+    def sample_inputs(self, noise):
+        """What the sampling generator takes to draw one image per noise vector (N, latent_dim): the noise here."""
+        return noise
+
+    def grid_inputs(self, fixed_noise):
+        """What the sampling generator takes to draw a sample grid from the run's fixed noise: the noise here."""
+        return fixed_noise
 
     def sample_noise(self, batch_size):
         """Standard normal noise (batch_size, latent_dim), drawn from the model's seed.
@@ -127,25 +137,36 @@ class StabilizedGAN(GAN):
             images = images + std * keras.random.normal(keras.ops.shape(images), seed=self.seed_generator)
         return images
 
-    def discriminate(self, images):
-        """D's features (the input of its last layer) and logits (N, 1), in training mode."""
+    def discriminate(self, images, labels=None):
+        """D's features (the input of its last layer) and logits (N, 1), in training mode.
+
+        ``labels`` (N,) is for class-conditional subclasses (``conditional.ConditionalGAN``); here it is unused.
+        """
         features = images
         for layer in self.discriminator.layers[:-1]:
             features = layer(features, training=True)
         return features, self.discriminator.layers[-1](features, training=True)
 
-    def losses_of(self, real_images, fake_images):
+    def critic(self, labels=None):
+        """D in training mode as a callable images -> logits (N, 1), what the gradient penalties differentiate."""
+        return lambda images: self.discriminator(images, training=True)
+
+    def fakes(self, noise, labels=None):
+        """The generator's images for ``noise`` (and, in conditional subclasses, ``labels``), in training mode."""
+        return self.generator(noise, training=True)
+
+    def losses_of(self, real_images, fake_images, labels=None):
         """Both losses of one step, penalties included, and the logits: (d_loss, g_loss, real_logits, fake_logits)."""
         real_inputs, fake_inputs = self.discriminator_inputs(real_images), self.discriminator_inputs(fake_images)
-        real_features, real_logits = self.discriminate(real_inputs)
-        fake_features, fake_logits = self.discriminate(fake_inputs)
+        real_features, real_logits = self.discriminate(real_inputs, labels)
+        fake_features, fake_logits = self.discriminate(fake_inputs, labels)
         d_loss_fn, g_loss_fn = ADVERSARIAL_LOSSES[self.loss_name]
         if self.loss_name == "nonsaturating":
             d_loss = d_loss_fn(real_logits, fake_logits, self.label_smoothing)
         else:
             d_loss = d_loss_fn(real_logits, fake_logits)
         g_loss = g_loss_fn(fake_logits)
-        critic = lambda images: self.discriminator(images, training=True)  # noqa: E731
+        critic = self.critic(labels)
         if self.loss_name == "wgan-gp":
             d_loss += self.gp_weight * gradient_penalty(critic, real_inputs, fake_inputs, self.seed_generator)
         if self.r1_weight:
@@ -157,24 +178,27 @@ class StabilizedGAN(GAN):
             g_loss += self.feature_matching * feature_matching_loss(real_features, fake_features)
         return d_loss, g_loss, real_logits, fake_logits
 
-    def discriminator_step(self, real_images):
+    def discriminator_step(self, real_images, labels=None):
         """One extra update of D alone (for ``n_critic`` > 1), on fresh fakes and the same real batch."""
         with tf.GradientTape() as tape:
-            fake_images = self.generator(self.sample_noise(tf.shape(real_images)[0]), training=True)
-            d_loss = self.losses_of(real_images, fake_images)[0]
+            fake_images = self.fakes(self.sample_noise(tf.shape(real_images)[0]), labels)
+            d_loss = self.losses_of(real_images, fake_images, labels)[0]
             scaled_d_loss = self.d_optimizer.scale_loss(share_of_replica(d_loss))  # inside the tape, to be differentiated
         d_vars = self.discriminator.trainable_variables
         self.d_optimizer.apply(tape.gradient(scaled_d_loss, d_vars), d_vars)
 
-    def train_step(self, real_images):
-        """``GAN.train_step`` with the stabilizers: extra D steps, penalties, feature matching, then the EMA."""
+    def train_step(self, real_images, labels=None):
+        """``GAN.train_step`` with the stabilizers: extra D steps, penalties, feature matching, then the EMA.
+
+        ``labels`` (N,), the classes of ``real_images``, is for conditional subclasses, which pass it on.
+        """
         for _ in range(self.n_critic - 1):
-            self.discriminator_step(real_images)
+            self.discriminator_step(real_images, labels)
         # The noise batch follows the real batch, so a partial last batch would work too.
         noise = self.sample_noise(tf.shape(real_images)[0])
         with tf.GradientTape() as d_tape, tf.GradientTape() as g_tape:
-            fake_images = self.generator(noise, training=True)
-            d_loss, g_loss, real_logits, fake_logits = self.losses_of(real_images, fake_images)
+            fake_images = self.fakes(noise, labels)
+            d_loss, g_loss, real_logits, fake_logits = self.losses_of(real_images, fake_images, labels)
             # Both scalings are no-ops on one device without mixed precision.
             scaled_d_loss = self.d_optimizer.scale_loss(share_of_replica(d_loss))
             scaled_g_loss = self.g_optimizer.scale_loss(share_of_replica(g_loss))
@@ -240,26 +264,49 @@ def stabilizers_on(config):
 
 
 def build_gan(config):
-    """A new, uncompiled GAN with the networks of ``config`` (a TrainConfig); a ``StabilizedGAN`` if it asks for any."""
+    """A new, uncompiled GAN with the networks of ``config`` (a TrainConfig); a ``StabilizedGAN`` if it asks for any,
+    a ``conditional.ConditionalGAN`` if it is conditional."""
+    if getattr(config, "conditional", False):
+        from gan_tutorial.conditional import build_conditional_gan  # it builds on this module
+
+        return build_conditional_gan(config)
+    with precision_of(config):
+        generator = build_generator(config.latent_dim, config.image_shape, config.width, config.upsampling)
+        discriminator = build_config_discriminator(config, config.image_shape)
+    if not stabilizers_on(config):
+        return GAN(generator, discriminator, config.latent_dim, config.label_smoothing, seed=config.seed)
+    return StabilizedGAN(generator, discriminator, config.latent_dim, config.label_smoothing, seed=config.seed,
+                         **stabilizer_options(config))
+
+
+@contextlib.contextmanager
+def precision_of(config):
+    """Build networks inside this to give them ``config``'s precision (float16 compute with ``mixed_precision``)."""
     policy = keras.mixed_precision.global_policy()
     if config.mixed_precision:
         keras.mixed_precision.set_global_policy("mixed_float16")
     try:
-        generator = build_generator(config.latent_dim, config.image_shape, config.width, config.upsampling)
-        discriminator = build_discriminator(config.image_shape, config.width, config.dropout)
-        if config.spectral_norm or config.minibatch_std or config.minibatch_discrimination:
-            discriminator = stabilized_discriminator(discriminator, config.spectral_norm, config.minibatch_std,
-                                                     config.minibatch_discrimination)
+        yield
     finally:
         keras.mixed_precision.set_global_policy(policy)
-    if not stabilizers_on(config):
-        return GAN(generator, discriminator, config.latent_dim, config.label_smoothing, seed=config.seed)
+
+
+def build_config_discriminator(config, input_shape):
+    """``config``'s discriminator (with its stabilizing layers) for inputs of ``input_shape``."""
+    discriminator = build_discriminator(config.image_shape, config.width, config.dropout)
+    if input_shape != config.image_shape or config.spectral_norm or config.minibatch_std or config.minibatch_discrimination:
+        discriminator = stabilized_discriminator(discriminator, config.spectral_norm, config.minibatch_std,
+                                                 config.minibatch_discrimination, input_shape)
+    return discriminator
+
+
+def stabilizer_options(config):
+    """``StabilizedGAN``'s keyword options as ``config`` sets them."""
     augment = DiffAugment(config.diffaugment, seed=config.seed) if config.diffaugment else None
-    return StabilizedGAN(generator, discriminator, config.latent_dim, config.label_smoothing, seed=config.seed,
-                         loss=config.loss, gp_weight=config.gp_weight, n_critic=config.n_critic,
-                         r1_weight=config.r1_weight, r1_every=config.r1_every, feature_matching=config.feature_matching,
-                         instance_noise=config.instance_noise, instance_noise_steps=config.instance_noise_steps,
-                         augment=augment, ema=config.ema)
+    return dict(loss=config.loss, gp_weight=config.gp_weight, n_critic=config.n_critic, r1_weight=config.r1_weight,
+                r1_every=config.r1_every, feature_matching=config.feature_matching,
+                instance_noise=config.instance_noise, instance_noise_steps=config.instance_noise_steps,
+                augment=augment, ema=config.ema)
 
 
 def compile_gan(gan, config, mode):

@@ -39,6 +39,25 @@ def class_report(probabilities, threshold=0.9, class_names=None):
     }
 
 
+def label_agreement(probabilities, labels, threshold=0.9, class_names=None):
+    """How often a classifier reads images (N, K probabilities) as the class they were drawn for, ``labels`` (N,).
+
+    Returns a dict: ``agreement``, the share whose most probable class is the requested one;
+    ``confident_agreement``, the share given the requested class with probability above
+    ``threshold``; ``per_class``, the agreement for each requested class (conditional GANs).
+    """
+    probabilities, labels = np.asarray(probabilities), np.asarray(labels).astype("int64")
+    if probabilities.ndim != 2 or labels.shape != probabilities.shape[:1]:
+        raise ValueError(f"Expected probabilities (N, K) and labels (N,), got {probabilities.shape} and {labels.shape}.")
+    names = class_names or [str(i) for i in range(probabilities.shape[1])]
+    agrees = probabilities.argmax(axis=1) == labels
+    return {
+        "agreement": round(float(agrees.mean()), 4),
+        "confident_agreement": round(float((probabilities[np.arange(len(labels)), labels] > threshold).mean()), 4),
+        "per_class": {names[k]: round(float(agrees[labels == k].mean()), 4) for k in np.unique(labels)},
+    }
+
+
 def classifier_report(images, classifier, threshold=0.9, class_names=None, batch_size=500):
     """``class_report`` of a Keras classifier's probabilities for images (N, H, W, C) in [-1, 1]."""
     probabilities = classifier.predict(images, batch_size=batch_size, verbose=0)

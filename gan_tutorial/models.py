@@ -130,16 +130,18 @@ def build_discriminator(image_shape=(28, 28, 1), width=WIDTH, dropout=DROPOUT):
     return model
 
 
-def stabilized_discriminator(discriminator, spectral_norm=False, minibatch_std=False, minibatch_discrimination=0):
+def stabilized_discriminator(discriminator, spectral_norm=False, minibatch_std=False, minibatch_discrimination=0,
+                             input_shape=None):
     """A fresh copy of a ``build_discriminator`` model with stabilizers added (notebook 09).
 
     ``spectral_norm`` wraps every Conv2D and Dense in ``keras.layers.SpectralNormalization``
     (Miyato et al. 2018); ``minibatch_std`` adds a ``MinibatchStdDev`` channel before Flatten
     (Karras et al. 2018); ``minibatch_discrimination`` > 0 adds that many
-    ``MinibatchDiscrimination`` features after it (Salimans et al. 2016). The copy has new weights.
+    ``MinibatchDiscrimination`` features after it (Salimans et al. 2016). The copy has new weights,
+    and takes inputs of ``input_shape`` if given (e.g. a label channel more, notebook 10).
     """
     model = keras.Sequential(name=discriminator.name)
-    model.add(keras.Input(shape=discriminator.input_shape[1:]))
+    model.add(keras.Input(shape=input_shape or discriminator.input_shape[1:]))
     for layer in discriminator.layers:
         copy = type(layer).from_config(layer.get_config())
         if isinstance(layer, layers.Flatten) and minibatch_std:

@@ -32,7 +32,7 @@ from gan_tutorial.runtime import describe_device, set_seed
 
 DEFAULT_MAX_SECONDS = {"mnist": 300, "cifar10": 900}  # measured budgets; folders get the colour one
 ARCHITECTURE_FIELDS = ("dataset", "latent_dim", "width", "image_shape", "upsampling", "spectral_norm", "minibatch_std",
-                       "minibatch_discrimination", "ema")
+                       "minibatch_discrimination", "ema", "conditional", "conditioning", "n_classes")
 
 
 def default_max_seconds(dataset):
@@ -90,6 +90,11 @@ class TrainConfig:
     mixed_precision: bool = False
     n_samples: int = 64
     strategy: str = "default"
+    # Class-conditional (notebook 10, gan_tutorial.conditional): the label enters both networks, the discriminator's
+    # in the "concat" or the "projection" style. n_classes: None takes it from the dataset.
+    conditional: bool = False
+    conditioning: str = "concat"
+    n_classes: int | None = None
 
     def __post_init__(self):
         self.image_shape = tuple(self.image_shape)
@@ -100,6 +105,10 @@ class TrainConfig:
             raise ValueError(f"compile_mode must be 'auto' or one of {COMPILE_MODES}.")
         if self.strategy not in STRATEGIES:
             raise ValueError(f"strategy must be one of {STRATEGIES}, got {self.strategy!r}.")
+        if self.conditioning not in ("concat", "projection"):
+            raise ValueError(f"conditioning must be 'concat' or 'projection', got {self.conditioning!r}.")
+        if self.conditional and self.n_classes is None and self.dataset in data.CLASS_NAMES:
+            self.n_classes = len(data.CLASS_NAMES[self.dataset])
         if self.strategy == "multiworker" and self.max_seconds is not None:
             raise ValueError("multiworker training needs --epochs and no time budget: each worker's clock "
                              "would stop it at a different step, and the others would wait forever.")
@@ -196,12 +205,19 @@ def load_config(run_dir):
 
 
 def restore_generator(run_dir):
-    """The sampling generator of the latest checkpoint in ``run_dir`` (noise (N, latent_dim) -> images in [-1, 1]).
+    """The sampling generator of the latest checkpoint in ``run_dir`` (noise (N, latent_dim) -> images in [-1, 1];
+    for a conditional run [noise, labels (N,)] -> images).
 
     For a run with ``ema`` that is the averaged generator.
     """
     config = load_config(run_dir)
-    generator = build_generator(config.latent_dim, config.image_shape, config.width, config.upsampling)
+    if config.conditional:
+        from gan_tutorial.conditional import build_conditional_generator
+
+        generator = build_conditional_generator(config.n_classes, config.latent_dim, config.image_shape, config.width,
+                                                config.upsampling)
+    else:
+        generator = build_generator(config.latent_dim, config.image_shape, config.width, config.upsampling)
     checkpoint = tf.train.Checkpoint(**{"ema_generator" if config.ema else "generator": generator})
     if checkpoints.restore(checkpoint, os.path.join(run_dir, "checkpoints"), partial=True) is None:
         raise FileNotFoundError(f"No checkpoint in {run_dir}/checkpoints: train first.")
@@ -232,7 +248,8 @@ def train(config, run_dir, images=None, data_dir=None, verbose=True, extra_callb
     """Train (or resume) a GAN in ``run_dir``; return a TrainResult.
 
     ``images``: float32 (N, H, W, C) in [-1, 1]; by default the training images of
-    ``config.dataset`` (first ``config.limit`` images). Ctrl-C saves a checkpoint and
+    ``config.dataset`` (first ``config.limit`` images). For a conditional ``config``,
+    ``(images, labels)`` with int labels (N,). Ctrl-C saves a checkpoint and
     returns with ``interrupted=True``; calling ``train`` again resumes. One run at a time
     trains in a folder (``faults.RunLock``); diverged losses and a full disk raise an
     error that says which checkpoint is intact.
@@ -250,15 +267,19 @@ def train(config, run_dir, images=None, data_dir=None, verbose=True, extra_callb
 
 
 def _train(config, run_dir, chief_dir, strategy, images, data_dir, verbose, extra_callbacks):
+    if images is None:
+        images = data.training_images(config.dataset, data_dir, config.limit, config.image_shape[0],
+                                      labels=config.conditional)
+    images, labels = images if config.conditional else (images, None)
+    if config.conditional and config.n_classes is None:  # a folder: one class per subfolder
+        config = dataclasses.replace(config, n_classes=int(np.max(labels)) + 1)
     _write_config(config, run_dir)
     set_seed(config.seed)
-    if images is None:
-        images = data.training_images(config.dataset, data_dir, config.limit, config.image_shape[0])
     if tuple(images.shape[1:]) != config.image_shape:
         raise ValueError(f"Images have shape {images.shape[1:]}, the config says {config.image_shape}.")
     mode = config.compile_mode
     if mode == "auto":  # XLA is measured on one device; under a strategy, use graph mode
-        mode = benchmark.fastest_mode(config, images) if config.strategy == "default" else "graph"
+        mode = benchmark.fastest_mode(config, images, labels) if config.strategy == "default" else "graph"
     gan = distribute.build_distributed_gan(config, strategy, mode)
     state = TrainingState(gan, os.path.join(run_dir, "checkpoints"), os.path.join(chief_dir, "checkpoints"))
     resumed = state.restore()
@@ -276,7 +297,11 @@ def _train(config, run_dir, chief_dir, strategy, images, data_dir, verbose, extr
 
     # One iterator for the whole run: without repeat(), fit() makes a new iterator every
     # epoch, and with 60000 images in the pipeline that stalled the first step for up to 20 s.
-    dataset = data.make_dataset(images, config.batch_size, seed=config.seed, flip=config.flip).repeat()
+    if config.conditional:
+        dataset = data.make_labelled_dataset(images, labels, config.batch_size, seed=config.seed, flip=config.flip)
+    else:
+        dataset = data.make_dataset(images, config.batch_size, seed=config.seed, flip=config.flip)
+    dataset = dataset.repeat()
     dataset = distribute.shard_by_data(dataset)
     steps_per_epoch = len(images) // config.batch_size
     noise_path = os.path.join(run_dir, "fixed_noise.npy")

@@ -35,7 +35,7 @@ def test_every_exercise_of_the_issue_is_registered():
     assert {"generator_block", "build_generator", "grid", "discriminator_block", "build_discriminator",
             "discriminator_loss", "generator_loss", "train_step", "resize_block", "load_folder",
             "frechet_distance_from_statistics", "mmd_squared", "make_dataset", "gradient_penalty",
-            "MinibatchStdDev"} <= set(exercises.EXERCISES)
+            "MinibatchStdDev", "projection_logits"} <= set(exercises.EXERCISES)
 
 
 # Plausible wrong answers, each a small change to the reference answer.
@@ -295,6 +295,26 @@ def minibatch_std(name, spread="std", pooled=False):
 
 
 
+def projection_logits_without_keepdims(logits, features, embedded_labels):
+    return logits + keras.ops.sum(embedded_labels * features, axis=-1)
+
+
+def projection_logits_alone(logits, features, embedded_labels):
+    return keras.ops.sum(embedded_labels * features, axis=-1, keepdims=True)
+
+
+def projection_logits_averaged(logits, features, embedded_labels):
+    return logits + keras.ops.mean(embedded_labels * features, axis=-1, keepdims=True)
+
+
+def projection_logits_over_the_batch(logits, features, embedded_labels):
+    return logits + keras.ops.sum(embedded_labels * features)
+
+
+def projection_logits_in_numpy(logits, features, embedded_labels):
+    return logits + np.sum(np.asarray(embedded_labels) * np.asarray(features), axis=-1, keepdims=True)
+
+
 WRONG_ANSWERS = [
     ("build_generator", generator_with_three_channels,
      "your generator outputs (None, 28, 28, 3); expected (None, 28, 28, 1) - check the filters of the last "
@@ -360,6 +380,11 @@ WRONG_ANSWERS = [
     ("MinibatchStdDev", minibatch_std("minibatch_variance", spread="variance"), "the variance, not"),
     ("MinibatchStdDev", minibatch_std("minibatch_std_of_image_means", spread="image means"), "each image's mean"),
     ("MinibatchStdDev", minibatch_std("minibatch_std_of_the_whole_batch", pooled=True), "pools the whole batch"),
+    ("projection_logits", projection_logits_without_keepdims, "broadcast against the (N, 1)"),
+    ("projection_logits", projection_logits_alone, "the inner products alone"),
+    ("projection_logits", projection_logits_averaged, "you averaged"),
+    ("projection_logits", projection_logits_over_the_batch, "not over the batch"),
+    ("projection_logits", projection_logits_in_numpy, "not with NumPy"),
 ]
 
 

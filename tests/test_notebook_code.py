@@ -39,6 +39,8 @@ SHOWN = {
     "09_stabilizing_gans": {"ring_data", "modes_covered", "MinibatchStdDev", "MinibatchDiscrimination",
                             "stabilized_discriminator", "feature_matching_loss", "hinge_discriminator_loss",
                             "wasserstein_critic_loss", "gradient_penalty", "r1_penalty", "StabilizedGAN", "DiffAugment"},
+    "10_conditional_gan": {"build_conditional_generator", "projection_logits", "ConditionalDiscriminator",
+                           "ConditionalGAN", "build_conditional_gan"},
 }
 
 

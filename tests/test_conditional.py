@@ -1,0 +1,203 @@
+import dataclasses
+import json
+import os
+
+import keras
+import numpy as np
+import pytest
+
+from gan_tutorial import cli, conditional, data, training
+from gan_tutorial.classifier import classifier_path
+from gan_tutorial.gan import compile_gan, sampling_generator
+from gan_tutorial.metrics import label_agreement
+from gan_tutorial.models import build_discriminator
+from gan_tutorial.runtime import cache_dir
+
+
+def config_for(dataset, style, **overrides):
+    settings = dict(epochs=1, batch_size=32, width=8, compile_mode="graph", n_samples=16, conditional=True,
+                    conditioning=style)
+    return training.TrainConfig.for_dataset(dataset, **{**settings, **overrides})
+
+
+def run(capsys, *argv):
+    code = cli.main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.mark.parametrize("dataset", ["mnist", "cifar10"])
+@pytest.mark.parametrize("style", conditional.CONDITIONING_STYLES)
+def test_both_networks_take_the_label(dataset, style):
+    config = config_for(dataset, style)
+    gan = conditional.build_conditional_gan(config)
+    shape = data.IMAGE_SHAPES[dataset]
+    noise, labels = np.zeros((5, config.latent_dim), "float32"), np.arange(5, dtype="int32")
+    images = gan.generator([noise, labels])
+    assert gan.generator.input_shape == [(None, config.latent_dim), (None,)] and images.shape == (5, *shape)
+    assert gan.discriminator([images, labels]).shape == (5, 1)
+    body_channels = shape[-1] + (1 if style == "concat" else 0)
+    assert gan.discriminator.body.input_shape == (None, *shape[:2], body_channels)
+    assert isinstance(gan, conditional.ConditionalGAN) and gan.ema_generator is not None  # the default stabilizers
+
+
+def test_the_label_changes_the_image_at_fixed_noise():
+    generator = conditional.build_conditional_generator(10, 16, (28, 28, 1), 8, "transpose")
+    noise = np.random.default_rng(0).standard_normal((1, 16)).astype("float32")
+    three, seven = (generator([noise, np.array([k], "int32")]).numpy() for k in (3, 7))
+    assert np.abs(three - seven).max() > 1e-4
+    again = generator([noise, np.array([3], "int32")]).numpy()
+    np.testing.assert_array_equal(three, again)
+
+
+def test_the_projection_logit_is_the_linear_logit_plus_the_embedding_dot_features():
+    keras.utils.set_random_seed(0)
+    body = build_discriminator((28, 28, 1), width=2)
+    model = conditional.ConditionalDiscriminator(body, 3, "projection")
+    images = np.random.default_rng(1).uniform(-1, 1, (4, 28, 28, 1)).astype("float32")
+    labels = np.array([0, 2, 1, 2], "int32")
+    features = keras.Sequential(body.layers[:-1])(images).numpy()
+    kernel, bias = (w.numpy() for w in body.layers[-1].weights)
+    table = model.label_embedding.embeddings.numpy()
+    by_hand = features @ kernel + bias + (table[labels] * features).sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(model([images, labels]).numpy(), by_hand, rtol=1e-5, atol=1e-5)
+
+
+def test_the_concat_discriminator_reads_the_label_plane():
+    keras.utils.set_random_seed(0)
+    model = conditional.build_conditional_gan(config_for("mnist", "concat", minibatch_discrimination=0)).discriminator
+    images = np.zeros((2, 28, 28, 1), "float32")
+    logits = model([images, np.array([0, 1], "int32")]).numpy()
+    assert logits[0, 0] != logits[1, 0]  # the same image with two labels is judged differently
+
+
+@pytest.mark.parametrize("style", conditional.CONDITIONING_STYLES)
+def test_one_step_moves_both_networks_and_the_embeddings(style, mnist_small):
+    config = config_for("mnist", style)
+    gan = compile_gan(conditional.build_conditional_gan(config), config, "graph")
+    before = {name: [w.numpy().copy() for w in getattr(gan, name).trainable_weights]
+              for name in ("generator", "discriminator")}
+    images, labels = mnist_small[0][:32], mnist_small[1][:32].astype("int32")
+    logs = gan.train_step((keras.ops.convert_to_tensor(images), keras.ops.convert_to_tensor(labels)))
+    assert all(np.isfinite(float(value)) for value in logs.values())
+    for name, weights in before.items():
+        after = getattr(gan, name).trainable_weights
+        assert all(not np.array_equal(a, b.numpy()) for a, b in zip(weights, after)), name
+    assert not np.array_equal(before["generator"][0], gan.generator.get_layer("label_embedding").embeddings.numpy())
+
+
+def test_labelled_pipeline_keeps_images_and_labels_together():
+    images = np.arange(8, dtype="float32").reshape(8, 1, 1, 1) * np.ones((8, 2, 2, 1), "float32")
+    labels = np.arange(8)
+    for batch, batch_labels in data.make_labelled_dataset(images, labels, 4, seed=0):
+        np.testing.assert_array_equal(batch.numpy()[:, 0, 0, 0], batch_labels.numpy())
+        assert batch_labels.dtype == "int32"
+
+
+def test_grid_inputs_put_one_class_per_row():
+    noise = np.arange(30, dtype="float32").reshape(3, 10)
+    grid_noise, labels = conditional.class_grid_inputs(noise, 4)
+    assert grid_noise.shape == (12, 10) and labels.tolist() == [0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3]
+    np.testing.assert_array_equal(grid_noise[3:6], noise)
+
+
+def test_label_agreement_counts_the_requested_class():
+    probabilities = np.array([[0.95, 0.05], [0.6, 0.4], [0.2, 0.8], [0.4, 0.6]])
+    report = label_agreement(probabilities, [0, 1, 1, 0], threshold=0.9)
+    assert report == {"agreement": 0.5, "confident_agreement": 0.25, "per_class": {"0": 0.5, "1": 0.5}}
+    with pytest.raises(ValueError):
+        label_agreement(probabilities, [0, 1])
+
+
+def test_parse_labels():
+    assert conditional.parse_labels("all", 5, 3).tolist() == [0, 1, 2, 0, 1]
+    assert conditional.parse_labels("7", 2, 10).tolist() == [7, 7]
+    with pytest.raises(ValueError, match="out of range"):
+        conditional.parse_labels("10", 2, 10)
+    with pytest.raises(ValueError, match="class number"):
+        conditional.parse_labels("seven", 2, 10)
+
+
+@pytest.fixture(scope="module")
+def conditional_run(tmp_path_factory):
+    run_dir = tmp_path_factory.mktemp("conditional_run")
+    code = cli.main(["train", "--dataset", "mnist", "--conditional", "--conditioning", "projection", "--out",
+                     str(run_dir), "--epochs", "1", "--limit", "256", "--batch-size", "64", "--width", "8"])
+    assert code == 0
+    return run_dir
+
+
+def test_a_conditional_run_records_itself_and_draws_class_rows(conditional_run):
+    config = json.loads((conditional_run / "config.json").read_text())
+    assert (config["conditional"], config["conditioning"], config["n_classes"]) == (True, "projection", 10)
+    grid = keras.utils.load_img(conditional_run / "samples" / "epoch_0001.png")
+    assert grid.size == (2 * (10 * 30 + 2),) * 2  # 10 x 10 images of 28 pixels, 2-pixel gaps, shown 2x
+    generator = training.restore_generator(str(conditional_run))
+    assert generator.input_shape == [(None, 64), (None,)]
+    saved = keras.models.load_model(conditional_run / "generator.keras")
+    assert saved.input_shape == generator.input_shape
+
+
+def test_sample_writes_the_requested_labels(conditional_run, tmp_path, capsys):
+    out = tmp_path / "sevens.npz"
+    code, stdout, _ = run(capsys, "sample", str(conditional_run), "--label", "7", "--n", "12", "--out", str(out))
+    assert code == 0 and "of class 7" in stdout
+    with np.load(out) as f:
+        assert f["images"].shape == (12, 28, 28, 1) and f["labels"].tolist() == [7] * 12
+    code, _, _ = run(capsys, "sample", str(conditional_run), "--label", "all", "--n", "20", "--out", str(out))
+    with np.load(out) as f:
+        assert code == 0 and np.bincount(f["labels"]).tolist() == [2] * 10
+
+
+def test_sample_label_errors(conditional_run, tmp_path, capsys):
+    code, _, stderr = run(capsys, "sample", str(conditional_run), "--label", "10", "--out", str(tmp_path / "x.npz"))
+    assert code == 2 and "--label 10 is out of range" in stderr and len(stderr.strip().splitlines()) == 1
+    unconditional = tmp_path / "plain"
+    training.train(training.TrainConfig.for_dataset("mnist", epochs=1, limit=64, width=8, compile_mode="graph"),
+                   str(unconditional), verbose=False)
+    code, _, stderr = run(capsys, "sample", str(unconditional), "--label", "3", "--out", str(tmp_path / "x.npz"))
+    assert code == 2 and "unconditional GAN" in stderr and len(stderr.strip().splitlines()) == 1
+
+
+def test_evaluate_reports_the_label_agreement(conditional_run, mnist_classifier, capsys):
+    os.makedirs(cache_dir(), exist_ok=True)
+    if not os.path.exists(classifier_path("mnist")):
+        mnist_classifier[0].save(classifier_path("mnist"))
+    code, stdout, _ = run(capsys, "evaluate", str(conditional_run), "--dataset", "mnist", "--n", "200")
+    report = json.loads(stdout)
+    assert code == 0 and set(report["label_agreement"]) == {"agreement", "confident_agreement", "per_class"}
+    assert len(report["label_agreement"]["per_class"]) == 10
+    assert 0 <= report["label_agreement"]["confident_agreement"] <= report["label_agreement"]["agreement"] <= 1
+
+
+def test_a_conditional_run_resumes(tmp_path, mnist_small):
+    images, labels = mnist_small[0][:128], mnist_small[1][:128]
+    config = config_for("mnist", "concat", batch_size=64)
+    first = training.train(config, str(tmp_path), images=(images, labels), verbose=False)
+    embedding = sampling_generator(first.gan).get_layer("label_embedding").embeddings.numpy().copy()
+    resumed = training.train(dataclasses.replace(config, epochs=2), str(tmp_path), images=(images, labels),
+                             verbose=False)
+    assert (first.step, resumed.step, resumed.epoch) == (2, 4, 2)
+    assert not np.array_equal(embedding, sampling_generator(resumed.gan).get_layer("label_embedding").embeddings.numpy())
+    with pytest.raises(ValueError, match="conditioning"):
+        training.train(dataclasses.replace(config, epochs=3, conditioning="projection"), str(tmp_path),
+                       images=(images, labels), verbose=False)
+
+
+def test_a_folder_needs_a_subfolder_per_class(horse_folder, tmp_path, capsys):
+    code, _, stderr = run(capsys, "train", "--dataset", f"folder:{horse_folder}", "--conditional", "--out",
+                          str(tmp_path / "r"), "--epochs", "1", "--image-size", "32")
+    assert code == 2 and "subfolder" in stderr and len(stderr.strip().splitlines()) == 1
+
+
+def test_labelled_folders_train(horse_folder, tmp_path):
+    for name, files in (("horse", sorted(os.listdir(horse_folder))[:40]), ("other", sorted(os.listdir(horse_folder))[40:80])):
+        os.makedirs(tmp_path / "pictures" / name)
+        for file in files:
+            os.symlink(horse_folder / file, tmp_path / "pictures" / name / file)
+    images, labels, names = data.load_labelled_folder(str(tmp_path / "pictures"), 32)
+    assert images.shape == (80, 32, 32, 3) and names == ["horse", "other"] and np.bincount(labels).tolist() == [40, 40]
+    config = training.TrainConfig.for_dataset(f"folder:{tmp_path / 'pictures'}", 32, epochs=1, batch_size=16, width=8,
+                                              compile_mode="graph", conditional=True)
+    result = training.train(config, str(tmp_path / "run"), verbose=False)
+    assert result.step == 5 and training.load_config(str(tmp_path / "run")).n_classes == 2
