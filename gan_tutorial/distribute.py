@@ -92,6 +92,8 @@ def synchronize_batch_norm(model):
     for layer in model.layers:
         if isinstance(layer, keras.layers.BatchNormalization):
             layer.synchronized = True
+        elif isinstance(layer, keras.Model):  # a network inside a network (the conditional generator's core)
+            synchronize_batch_norm(layer)
     return model
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from gan_tutorial import cli, conditional, data, training
 from gan_tutorial.classifier import classifier_path
-from gan_tutorial.gan import compile_gan, sampling_generator
+from gan_tutorial.gan import compile_gan, sampling_generator, seeded_noise
 from gan_tutorial.metrics import label_agreement
 from gan_tutorial.models import build_discriminator
 from gan_tutorial.runtime import cache_dir
@@ -134,8 +134,9 @@ def test_a_conditional_run_records_itself_and_draws_class_rows(conditional_run):
     assert grid.size == (2 * (10 * 30 + 2),) * 2  # 10 x 10 images of 28 pixels, 2-pixel gaps, shown 2x
     generator = training.restore_generator(str(conditional_run))
     assert generator.input_shape == [(None, 64), (None,)]
-    saved = keras.models.load_model(conditional_run / "generator.keras")
-    assert saved.input_shape == generator.input_shape
+    saved = keras.models.load_model(conditional_run / "generator.keras")  # the EMA generator at the end of training
+    inputs = [seeded_noise(4, 64, 0), np.arange(4, dtype="int32")]
+    np.testing.assert_allclose(generator.predict(inputs, verbose=0), saved.predict(inputs, verbose=0), atol=1e-5)
 
 
 def test_sample_writes_the_requested_labels(conditional_run, tmp_path, capsys):
@@ -159,10 +160,10 @@ def test_sample_label_errors(conditional_run, tmp_path, capsys):
     assert code == 2 and "unconditional GAN" in stderr and len(stderr.strip().splitlines()) == 1
 
 
-def test_evaluate_reports_the_label_agreement(conditional_run, mnist_classifier, capsys):
+def test_evaluate_reports_the_label_agreement(conditional_run, request, capsys):
     os.makedirs(cache_dir(), exist_ok=True)
-    if not os.path.exists(classifier_path("mnist")):
-        mnist_classifier[0].save(classifier_path("mnist"))
+    if not os.path.exists(classifier_path("mnist")):  # test_cli may have cached it already
+        request.getfixturevalue("mnist_classifier")[0].save(classifier_path("mnist"))
     code, stdout, _ = run(capsys, "evaluate", str(conditional_run), "--dataset", "mnist", "--n", "200")
     report = json.loads(stdout)
     assert code == 0 and set(report["label_agreement"]) == {"agreement", "confident_agreement", "per_class"}
@@ -201,3 +202,23 @@ def test_labelled_folders_train(horse_folder, tmp_path):
                                               compile_mode="graph", conditional=True)
     result = training.train(config, str(tmp_path / "run"), verbose=False)
     assert result.step == 5 and training.load_config(str(tmp_path / "run")).n_classes == 2
+
+
+def test_score_run_and_its_table(conditional_run):
+    from gan_tutorial.classifier import build_classifier
+    from gan_tutorial.stabilization import Scorer
+
+    scorer = Scorer.for_dataset("mnist", n=50, classifier=build_classifier((28, 28, 1), widths=(4,)))
+    row = {"name": "tiny", **conditional.score_run(str(conditional_run), scorer)}
+    assert row["steps"] == 4 and len(row["per_class"]) == 10 and row["domain_fid"] >= 0
+    table = conditional.results_table([row])
+    assert len(table.splitlines()) == 3 and table.splitlines()[2].startswith("| tiny | 4 |")
+
+
+def test_interpolating_classes_ends_at_the_two_classes(conditional_run):
+    generator = training.restore_generator(str(conditional_run))
+    noise = seeded_noise(1, 64, 0)
+    path = conditional.interpolate_classes(generator, noise[0], 3, 8, 5)
+    ends = generator.predict([np.repeat(noise, 2, axis=0), np.array([3, 8], "int32")], verbose=0)
+    assert path.shape == (5, 28, 28, 1)
+    np.testing.assert_allclose(path[[0, -1]], ends, atol=1e-5)
