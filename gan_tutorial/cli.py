@@ -229,12 +229,12 @@ def which_generator(run_dir):
 
 
 def run_sample(args):
-    from gan_tutorial.conditional import generate_labelled, parse_labels
+    from gan_tutorial.conditional import generate_labeled, parse_labels
 
     config = training.load_config(args.run_dir)
     if config.conditional:
         labels = parse_labels(args.label or "all", args.n, config.n_classes)
-        images = generate_labelled(training.restore_generator(args.run_dir), labels, seed=args.seed)
+        images = generate_labeled(training.restore_generator(args.run_dir), labels, seed=args.seed)
         np.savez_compressed(args.out, images=data.to_uint8(images), labels=labels)
         which = f"of class {args.label}" if args.label not in (None, "all") else "of every class in turn"
     else:

@@ -160,7 +160,7 @@ def class_grid_inputs(noise, n_classes):
     return [np.tile(np.asarray(noise, "float32"), (n_classes, 1)), np.repeat(np.arange(n_classes), columns).astype("int32")]
 
 
-def generate_labelled(generator, labels, seed=0, batch_size=500):
+def generate_labeled(generator, labels, seed=0, batch_size=500):
     """One image per label (N, H, W, C) in [-1, 1], from ``seeded_noise`` (inference mode)."""
     labels = np.asarray(labels, dtype="int32")
     noise = seeded_noise(len(labels), generator.input_shape[0][-1], seed)
@@ -180,7 +180,7 @@ def draw_samples(run_dir, n, seed=0):
     if not config.conditional:
         return generate(generator, n, seed=seed), None
     labels = balanced_labels(n, config.n_classes)
-    return generate_labelled(generator, labels, seed=seed), labels
+    return generate_labeled(generator, labels, seed=seed), labels
 
 
 def parse_labels(label, n, n_classes):

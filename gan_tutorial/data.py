@@ -209,7 +209,7 @@ def write_class_folder(dataset, class_name, folder, limit=None, data_dir=None):
     return len(chosen)
 
 
-def load_labelled_folder(folder, image_size=DEFAULT_FOLDER_IMAGE_SIZE, limit=None):
+def load_labeled_folder(folder, image_size=DEFAULT_FOLDER_IMAGE_SIZE, limit=None):
     """The images of a folder with one subfolder per class, each read by ``load_folder``, and their labels.
 
     Returns ``(images, labels, class_names)``: float32 (N, image_size, image_size, 3) in [-1, 1],
@@ -222,7 +222,7 @@ def load_labelled_folder(folder, image_size=DEFAULT_FOLDER_IMAGE_SIZE, limit=Non
         raise DataNotFoundError(f"{folder} is not a folder. Give folder:PATH with PATH a folder of images.")
     class_names = sorted(name for name in os.listdir(folder) if os.path.isdir(os.path.join(folder, name)))
     if len(class_names) < 2:
-        raise DataNotFoundError(f"A conditional GAN needs labelled images, but {folder} has {len(class_names)} "
+        raise DataNotFoundError(f"A conditional GAN needs labeled images, but {folder} has {len(class_names)} "
                                 "subfolders: put each class's images in a subfolder of its own (at least two).")
     per_class = [load_folder(os.path.join(folder, name), image_size) for name in class_names]
     images = np.concatenate(per_class)
@@ -240,7 +240,7 @@ def training_images(name, data_dir=None, limit=None, image_size=None, labels=Fal
     """
     if is_folder(check_dataset(name)):
         folder, size = name[len(FOLDER_PREFIX):], image_size or DEFAULT_FOLDER_IMAGE_SIZE
-        return load_labelled_folder(folder, size, limit)[:2] if labels else load_folder(folder, size, limit)
+        return load_labeled_folder(folder, size, limit)[:2] if labels else load_folder(folder, size, limit)
     images, classes = load_images(name, "train", data_dir, limit)
     return (images, classes) if labels else images
 
@@ -270,8 +270,8 @@ def make_dataset(images, batch_size, seed=None, shuffle=True, flip=False):
     return dataset.prefetch(tf.data.AUTOTUNE)
 
 
-def make_labelled_dataset(images, labels, batch_size, seed=None, shuffle=True, flip=False):
-    """``make_dataset`` for labelled images: batches of (images (B, H, W, C), labels (B,) int32), shuffled together.
+def make_labeled_dataset(images, labels, batch_size, seed=None, shuffle=True, flip=False):
+    """``make_dataset`` for labeled images: batches of (images (B, H, W, C), labels (B,) int32), shuffled together.
 
     The pipeline of a conditional GAN (notebook 10); ``flip`` mirrors images, never labels.
     """

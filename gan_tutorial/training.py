@@ -298,7 +298,7 @@ def _train(config, run_dir, chief_dir, strategy, images, data_dir, verbose, extr
     # One iterator for the whole run: without repeat(), fit() makes a new iterator every
     # epoch, and with 60000 images in the pipeline that stalled the first step for up to 20 s.
     if config.conditional:
-        dataset = data.make_labelled_dataset(images, labels, config.batch_size, seed=config.seed, flip=config.flip)
+        dataset = data.make_labeled_dataset(images, labels, config.batch_size, seed=config.seed, flip=config.flip)
     else:
         dataset = data.make_dataset(images, config.batch_size, seed=config.seed, flip=config.flip)
     dataset = dataset.repeat()

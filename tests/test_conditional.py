@@ -86,10 +86,10 @@ def test_one_step_moves_both_networks_and_the_embeddings(style, mnist_small):
     assert not np.array_equal(before["generator"][0], gan.generator.get_layer("label_embedding").embeddings.numpy())
 
 
-def test_labelled_pipeline_keeps_images_and_labels_together():
+def test_labeled_pipeline_keeps_images_and_labels_together():
     images = np.arange(8, dtype="float32").reshape(8, 1, 1, 1) * np.ones((8, 2, 2, 1), "float32")
     labels = np.arange(8)
-    for batch, batch_labels in data.make_labelled_dataset(images, labels, 4, seed=0):
+    for batch, batch_labels in data.make_labeled_dataset(images, labels, 4, seed=0):
         np.testing.assert_array_equal(batch.numpy()[:, 0, 0, 0], batch_labels.numpy())
         assert batch_labels.dtype == "int32"
 
@@ -191,12 +191,12 @@ def test_a_folder_needs_a_subfolder_per_class(horse_folder, tmp_path, capsys):
     assert code == 2 and "subfolder" in stderr and len(stderr.strip().splitlines()) == 1
 
 
-def test_labelled_folders_train(horse_folder, tmp_path):
+def test_labeled_folders_train(horse_folder, tmp_path):
     for name, files in (("horse", sorted(os.listdir(horse_folder))[:40]), ("other", sorted(os.listdir(horse_folder))[40:80])):
         os.makedirs(tmp_path / "pictures" / name)
         for file in files:
             os.symlink(horse_folder / file, tmp_path / "pictures" / name / file)
-    images, labels, names = data.load_labelled_folder(str(tmp_path / "pictures"), 32)
+    images, labels, names = data.load_labeled_folder(str(tmp_path / "pictures"), 32)
     assert images.shape == (80, 32, 32, 3) and names == ["horse", "other"] and np.bincount(labels).tolist() == [40, 40]
     config = training.TrainConfig.for_dataset(f"folder:{tmp_path / 'pictures'}", 32, epochs=1, batch_size=16, width=8,
                                               compile_mode="graph", conditional=True)
