@@ -122,7 +122,7 @@ def test_parse_labels():
 def conditional_run(tmp_path_factory):
     run_dir = tmp_path_factory.mktemp("conditional_run")
     code = cli.main(["train", "--dataset", "mnist", "--conditional", "--conditioning", "projection", "--out",
-                     str(run_dir), "--epochs", "1", "--limit", "256", "--batch-size", "64", "--width", "8"])
+                     str(run_dir), "--epochs", "1", "--limit", "256", "--batch-size", "64", "--width", "8", "--compile", "graph"])
     assert code == 0
     return run_dir
 
