@@ -291,12 +291,12 @@ def _train(config, run_dir, chief_dir, strategy, images, data_dir, verbose, extr
         step_log,
         callbacks.SampleGrid(np.load(noise_path), os.path.join(run_dir, "samples")),
         callbacks.EpochCheckpoint(state, clock),
-        *extra_callbacks,
     ]
+    if verbose:  # before the extra callbacks: an epoch's progress line comes before what they print for it
+        watchers.append(callbacks.ProgressBar(steps_per_epoch, config.batch_size, clock, config.epochs))
+    watchers.extend(extra_callbacks)
     if config.tensorboard:  # after extra_callbacks, so that it sees the FID a FIDMonitor adds to the epoch's logs
         watchers.append(callbacks.TensorBoardLog(os.path.join(run_dir, "tensorboard"), np.load(noise_path), state.step))
-    if verbose:
-        watchers.append(callbacks.ProgressBar(steps_per_epoch, config.batch_size, clock, config.epochs))
     interrupted = False
     try:
         gan.fit(dataset, epochs=config.epochs or 10**6, steps_per_epoch=steps_per_epoch, initial_epoch=int(state.epoch),
