@@ -16,7 +16,7 @@ import numpy as np
 
 from gan_tutorial import assignments, benchmark, data, distribute, faults, training
 from gan_tutorial.callbacks import TrainingDivergedError
-from gan_tutorial.gan import COMPILE_MODES, STABILIZER_FIELDS, generate
+from gan_tutorial.gan import COMPILE_MODES, MODELS, STABILIZER_FIELDS, generate
 from gan_tutorial.layers import DIFFAUGMENT_POLICIES
 from gan_tutorial.losses import ADVERSARIAL_LOSSES
 from gan_tutorial.models import UPSAMPLING_STYLES
@@ -75,6 +75,9 @@ def _config_arguments(parser):
                         help="generator style: Conv2DTranspose, or UpSampling2D + Conv2D (default: resize for colour "
                              "images, transpose for MNIST)")
     parser.add_argument("--latent-dim", type=POSITIVE_INT, default=training.TrainConfig.latent_dim)
+    parser.add_argument("--model", choices=MODELS, default=training.TrainConfig.model,
+                        help="generator: DCGAN (notebooks 2-9), or a compact StyleGAN2 (notebook 12; MNIST padded "
+                             "to 32 x 32)")
     parser.add_argument("--seed", type=SEED, default=0)
     parser.add_argument("--limit", type=POSITIVE_INT, help="use only the first N training images")
     parser.add_argument("--data-dir",
@@ -160,6 +163,9 @@ def build_parser():
     sample.add_argument("--n", type=POSITIVE_INT, default=64)
     sample.add_argument("--out", required=True, help="a .npz file; images are under the key 'images'")
     sample.add_argument("--seed", type=SEED, default=0)
+    sample.add_argument("--truncation", type=WEIGHT, default=1.0, metavar="PSI",
+                        help="stylegan runs: the truncation trick, w pulled towards the mean w (1: off, 0: the mean "
+                             "image; 0.7 trades variety for quality)")
 
     bench = commands.add_parser("bench", help="images/s of the training step: eager, tf.function, XLA")
     _config_arguments(bench)
@@ -199,6 +205,7 @@ def run_train(args):
     config = training.TrainConfig.for_dataset(
         args.dataset, args.image_size, epochs=args.epochs, max_seconds=args.max_seconds, batch_size=args.batch_size,
         width=args.width, upsampling=args.upsampling, latent_dim=args.latent_dim, seed=args.seed, limit=args.limit,
+        model=args.model,
         d_learning_rate=args.d_learning_rate, g_learning_rate=args.g_learning_rate, beta_1=args.beta_1,
         dropout=args.dropout, label_smoothing=args.label_smoothing, flip=args.flip, compile_mode=args.compile_mode,
         mixed_precision=args.mixed_precision, strategy=args.strategy,
@@ -221,7 +228,10 @@ def which_generator(run_dir):
 
 
 def run_sample(args):
-    images = generate(training.restore_generator(args.run_dir), args.n, seed=args.seed)
+    images = generate(training.restore_generator(args.run_dir), args.n, seed=args.seed, truncation=args.truncation)
+    dataset = training.load_config(args.run_dir).dataset
+    if dataset in data.IMAGE_SHAPES:  # a style generator's 32 x 32 digits back to MNIST's 28 x 28
+        images = data.fit_size(images, data.IMAGE_SHAPES[dataset][0])
     np.savez_compressed(args.out, images=data.to_uint8(images))
     print(f"Wrote {args.n} images of shape {images.shape[1:]} (uint8) from the {which_generator(args.run_dir)} "
           f"generator to {args.out}")
@@ -231,7 +241,7 @@ def run_sample(args):
 def run_bench(args):
     config = training.TrainConfig.for_dataset(args.dataset, args.image_size, batch_size=args.batch_size,
                                               width=args.width, upsampling=args.upsampling,
-                                              latent_dim=args.latent_dim, seed=args.seed)
+                                              latent_dim=args.latent_dim, seed=args.seed, model=args.model)
     images = data.training_images(args.dataset, args.data_dir, 4 * args.batch_size, config.image_shape[0])
     print(json.dumps(benchmark.benchmark(config, images, steps=args.steps), indent=2))
     return 0
@@ -263,6 +273,8 @@ def evaluation_report(args):
     started = time.perf_counter()
     images = load_samples(args.source, args.n, args.seed)
     expected = data.IMAGE_SHAPES[args.dataset]
+    if images.shape[1] != expected[0] and images.shape[3:] == expected[2:]:  # a style generator's 32 x 32 digits
+        images = data.fit_size(images, expected[0])
     if images.shape[1:] != expected:
         raise ValueError(f"Images have shape {images.shape[1:]}, but {args.dataset} images are {expected}.")
     classifier = load_classifier(args.dataset, args.data_dir)

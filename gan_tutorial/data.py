@@ -206,11 +206,30 @@ def write_class_folder(dataset, class_name, folder, limit=None, data_dir=None):
     return len(chosen)
 
 
+def fit_size(images, size):
+    """Images (N, H, H, C) padded (with -1, black) or cropped around their centre to (N, size, size, C).
+
+    MNIST's 28 x 28 digits become 32 x 32 for the style generator (notebook 12), which only makes
+    sizes of 4 * 2**k, and its 32 x 32 samples go back to 28 x 28 for the MNIST classifier: the
+    2-pixel border it adds or removes is background in every MNIST digit.
+    """
+    images = np.asarray(images)
+    before = (size - images.shape[1]) // 2 if size >= images.shape[1] else (images.shape[1] - size) // 2
+    if size >= images.shape[1]:
+        after = size - images.shape[1] - before
+        return np.pad(images, ((0, 0), (before, after), (before, after), (0, 0)), constant_values=-1.0)
+    return images[:, before:before + size, before:before + size]
+
+
 def training_images(name, data_dir=None, limit=None, image_size=None):
-    """The training images of a built-in dataset or a ``folder:PATH``, float32 NHWC in [-1, 1]."""
+    """The training images of a built-in dataset or a ``folder:PATH``, float32 NHWC in [-1, 1].
+
+    ``image_size`` other than a built-in dataset's own pads its images to that size (``fit_size``).
+    """
     if is_folder(check_dataset(name)):
         return load_folder(name[len(FOLDER_PREFIX):], image_size or DEFAULT_FOLDER_IMAGE_SIZE, limit)
-    return load_images(name, "train", data_dir, limit)[0]
+    images = load_images(name, "train", data_dir, limit)[0]
+    return images if image_size in (None, images.shape[1]) else fit_size(images, image_size)
 
 
 def make_dataset(images, batch_size, seed=None, shuffle=True, flip=False):

@@ -8,6 +8,7 @@ from gan_tutorial.layers import DiffAugment
 from gan_tutorial.losses import (ADVERSARIAL_LOSSES, discriminator_loss, feature_matching_loss, generator_loss,
                                  gradient_penalty, r1_penalty)
 from gan_tutorial.models import build_discriminator, build_generator, stabilized_discriminator
+from gan_tutorial.stylegan import StyleGenerator
 
 COMPILE_MODES = ("eager", "graph", "xla")
 
@@ -114,7 +115,7 @@ class StabilizedGAN(GAN):
         self.ema = ema
         self.ema_generator = None
         if ema:
-            self.ema_generator = keras.models.clone_model(generator)
+            self.ema_generator = copy_model(generator)
             self.ema_generator.set_weights(generator.get_weights())
 
     def discriminator_inputs(self, images):
@@ -203,6 +204,13 @@ class StabilizedGAN(GAN):
             average.assign(decay * average + (1.0 - decay) * keras.ops.cast(weight, average.dtype))
 
 
+def copy_model(model):
+    """A new model with ``model``'s architecture (Sequential, functional, or a subclass with ``get_config``)."""
+    if isinstance(model, keras.Sequential) or getattr(model, "_is_graph_network", False):
+        return keras.models.clone_model(model)
+    return type(model).from_config(model.get_config())
+
+
 def sampling_generator(gan):
     """The generator that sample grids, ``sample`` and ``evaluate`` use: the EMA one when the GAN keeps one."""
     return getattr(gan, "ema_generator", None) or gan.generator
@@ -239,13 +247,24 @@ def stabilizers_on(config):
     return any(getattr(config, name) != value for name, value in STABILIZERS_OFF.items())
 
 
+MODELS = ("dcgan", "stylegan")
+
+
+def generator_of(config):
+    """A new generator for ``config``: the DCGAN one, or ``stylegan.StyleGenerator`` for ``model="stylegan"``."""
+    if config.model == "stylegan":
+        return StyleGenerator(config.latent_dim, config.image_shape, config.width, config.mapping_layers,
+                              config.style_mixing)
+    return build_generator(config.latent_dim, config.image_shape, config.width, config.upsampling)
+
+
 def build_gan(config):
     """A new, uncompiled GAN with the networks of ``config`` (a TrainConfig); a ``StabilizedGAN`` if it asks for any."""
     policy = keras.mixed_precision.global_policy()
     if config.mixed_precision:
         keras.mixed_precision.set_global_policy("mixed_float16")
     try:
-        generator = build_generator(config.latent_dim, config.image_shape, config.width, config.upsampling)
+        generator = generator_of(config)
         discriminator = build_discriminator(config.image_shape, config.width, config.dropout)
         if config.spectral_norm or config.minibatch_std or config.minibatch_discrimination:
             discriminator = stabilized_discriminator(discriminator, config.spectral_norm, config.minibatch_std,
@@ -278,10 +297,18 @@ def seeded_noise(n, latent_dim, seed):
     return np.random.default_rng(seed).standard_normal((n, latent_dim)).astype("float32")
 
 
-def generate(generator, n, seed=0, batch_size=500):
-    """``n`` images (n, H, W, C) in [-1, 1] from ``seeded_noise`` (inference mode)."""
+def generate(generator, n, seed=0, batch_size=500, truncation=1.0):
+    """``n`` images (n, H, W, C) in [-1, 1] from ``seeded_noise`` (inference mode).
+
+    ``truncation`` < 1 (a style generator's truncation trick, notebook 12) pulls every w towards the mean w.
+    """
     noise = seeded_noise(n, generator.input_shape[-1], seed)
-    return generator.predict(noise, batch_size=batch_size, verbose=0)
+    if truncation == 1.0:
+        return generator.predict(noise, batch_size=batch_size, verbose=0)
+    if not hasattr(generator, "w_avg"):
+        raise ValueError("truncation needs a style generator (train --model stylegan): this one keeps no mean w.")
+    return np.concatenate([generator(noise[i:i + batch_size], truncation=truncation).numpy()
+                           for i in range(0, n, batch_size)])
 
 
 def interpolate_noise(start, end, steps):
