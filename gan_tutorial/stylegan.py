@@ -58,7 +58,6 @@ def modulated_conv2d(images, kernel, styles, demodulate=True, epsilon=1e-8):
     return x
 
 
-@keras.saving.register_keras_serializable("gan_tutorial")
 class ModulatedConv2D(keras.layers.Layer):
     """A convolution whose kernel each image's w modulates: ``layer([images, w])``.
 
@@ -94,7 +93,6 @@ class ModulatedConv2D(keras.layers.Layer):
                 "demodulate": self.demodulate}
 
 
-@keras.saving.register_keras_serializable("gan_tutorial")
 class NoiseInjection(keras.layers.Layer):
     """Add per-pixel Gaussian noise (one value per pixel, shared by the channels) times a learned strength per channel.
 
@@ -134,7 +132,6 @@ def truncate(w, w_avg, psi):
     return w_avg + psi * (w - w_avg)
 
 
-@keras.saving.register_keras_serializable("gan_tutorial")
 class StyleGenerator(keras.Model):
     """Noise z (N, latent_dim) -> images (N, S, S, C) in [-1, 1], S = 4 * 2**k, the StyleGAN2 way.
 
@@ -242,3 +239,59 @@ class StyleGenerator(keras.Model):
                 "width": self.width, "mapping_layers": self.mapping_layers, "style_mixing": self.style_mixing,
                 "w_avg_decay": self.w_avg_decay}
 
+
+
+# Registered for keras.models.load_model("generator.keras"); as calls, so that the notebook shows plain classes.
+for _layer in (ModulatedConv2D, NoiseInjection, StyleGenerator):
+    keras.saving.register_keras_serializable("gan_tutorial")(_layer)
+
+
+def styles_of(generator, z, truncation=1.0):
+    """Per-layer styles (N, num_ws, latent_dim) of noise z: each image's w in every layer (optionally truncated)."""
+    w = truncate(generator.map(z), generator.w_avg, truncation)
+    return mix_styles(w, w, generator.num_ws, generator.num_ws)
+
+
+def style_mixing_grid(generator, coarse_z, fine_z, crossover, noise="const"):
+    """Images for a style-mixing table: row i, column j takes layers before ``crossover`` from ``coarse_z[i]`` and
+    the rest from ``fine_z[j]``; a first row of the ``fine_z`` images and a first column of the ``coarse_z`` ones.
+
+    Returns ((rows + 1) * (cols + 1), H, W, C) in [-1, 1], row by row, with a blank top-left corner.
+    """
+    coarse, fine = generator.map(coarse_z), generator.map(fine_z)
+    rows, cols = len(coarse_z), len(fine_z)
+    first = ops.repeat(coarse, cols, axis=0)  # row i, column j at i * cols + j
+    second = ops.tile(fine, (rows, 1))
+    mixed = generator.synthesize(mix_styles(first, second, crossover, generator.num_ws), noise).numpy()
+    tops = generator.synthesize(mix_styles(fine, fine, generator.num_ws, generator.num_ws), noise).numpy()
+    lefts = generator.synthesize(mix_styles(coarse, coarse, generator.num_ws, generator.num_ws), noise).numpy()
+    table = [np.full_like(tops[:1], -1.0), tops]
+    for i in range(rows):
+        table += [lefts[i:i + 1], mixed[i * cols:(i + 1) * cols]]
+    return np.concatenate(table)
+
+
+def truncation_table(generator, z, psis, noise="const"):
+    """Images (len(psis) * N, H, W, C): one row per psi (e.g. 1 down to 0), one column per noise vector of z."""
+    return np.concatenate([generator.synthesize(styles_of(generator, z, psi), noise).numpy() for psi in psis])
+
+
+def interpolate_styles(generator, start, end, steps, space="w", noise="const"):
+    """``steps`` images from noise ``start`` to ``end`` (both (latent_dim,)): along a straight line in w
+    (``space="w"``, as StyleGAN interpolates), or along a great circle in z (``space="z"``, slerp), then mapped."""
+    from gan_tutorial.gan import interpolate_noise
+
+    if space == "z":
+        w = generator.map(interpolate_noise(start, end, steps))
+    else:
+        ends = generator.map(np.stack([start, end]).astype("float32"))
+        t = np.linspace(0.0, 1.0, steps, dtype="float32")[:, None]
+        w = (1.0 - t) * ends[0] + t * ends[1]
+    return generator.synthesize(mix_styles(w, w, generator.num_ws, generator.num_ws), noise).numpy()
+
+
+def path_jumps(images):
+    """Root-mean-square pixel change between consecutive images of an interpolation (steps - 1,): an even path has
+    steps of similar size; a path that crosses a region the generator folds shows one large jump."""
+    images = np.asarray(images, "float64")
+    return np.sqrt(np.mean(np.square(np.diff(images, axis=0)), axis=(1, 2, 3)))

@@ -13,7 +13,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from keras import layers
+from keras import layers, ops
 
 from gan_tutorial import data, exercises, losses, metrics, models, plots
 from gan_tutorial.gan import GAN
@@ -35,7 +35,7 @@ def test_every_exercise_of_the_issue_is_registered():
     assert {"generator_block", "build_generator", "grid", "discriminator_block", "build_discriminator",
             "discriminator_loss", "generator_loss", "train_step", "resize_block", "load_folder",
             "frechet_distance_from_statistics", "mmd_squared", "make_dataset", "gradient_penalty",
-            "MinibatchStdDev"} <= set(exercises.EXERCISES)
+            "MinibatchStdDev", "modulated_conv2d"} <= set(exercises.EXERCISES)
 
 
 # Plausible wrong answers, each a small change to the reference answer.
@@ -295,6 +295,23 @@ def minibatch_std(name, spread="std", pooled=False):
 
 
 
+
+def modulated_conv(name, demodulate=True, norm="modulated", epsilon=1e-8, styles_on="inputs"):
+    """``stylegan.modulated_conv2d`` with one mistake."""
+    def answer(images, kernel, styles, demodulate_=True, epsilon_=1e-8):
+        if styles_on == "outputs":
+            return ops.conv(images, kernel, padding="same") * styles[:, None, None, :]
+        x = ops.conv(images * styles[:, None, None, :], kernel, padding="same")
+        if not demodulate:
+            return x
+        squares = {"modulated": ops.square(styles), "kernel": ops.ones_like(styles), "unsquared": ops.abs(styles)}[norm]
+        norms = ops.matmul(squares, ops.sum(ops.square(kernel), axis=(0, 1)))
+        return x / ops.sqrt(norms + epsilon)[:, None, None, :]
+
+    answer.__name__ = name
+    return answer
+
+
 WRONG_ANSWERS = [
     ("build_generator", generator_with_three_channels,
      "your generator outputs (None, 28, 28, 3); expected (None, 28, 28, 1) - check the filters of the last "
@@ -360,6 +377,11 @@ WRONG_ANSWERS = [
     ("MinibatchStdDev", minibatch_std("minibatch_variance", spread="variance"), "the variance, not"),
     ("MinibatchStdDev", minibatch_std("minibatch_std_of_image_means", spread="image means"), "each image's mean"),
     ("MinibatchStdDev", minibatch_std("minibatch_std_of_the_whole_batch", pooled=True), "pools the whole batch"),
+    ("modulated_conv2d", modulated_conv("modulation_without_demodulation", demodulate=False), "without demodulation"),
+    ("modulated_conv2d", modulated_conv("demodulation_by_the_kernel_alone", norm="kernel"), "the kernel alone"),
+    ("modulated_conv2d", modulated_conv("demodulation_with_unsquared_styles", norm="unsquared"), "squared styles"),
+    ("modulated_conv2d", modulated_conv("demodulation_without_epsilon", epsilon=0.0), "Add a small epsilon"),
+    ("modulated_conv2d", modulated_conv("styles_on_the_output_channels", styles_on="outputs"), "INPUT channels"),
 ]
 
 

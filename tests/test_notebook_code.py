@@ -39,6 +39,7 @@ SHOWN = {
     "09_stabilizing_gans": {"ring_data", "modes_covered", "MinibatchStdDev", "MinibatchDiscrimination",
                             "stabilized_discriminator", "feature_matching_loss", "hinge_discriminator_loss",
                             "wasserstein_critic_loss", "gradient_penalty", "r1_penalty", "StabilizedGAN", "DiffAugment"},
+    "12_stylegan": {"modulated_conv2d", "ModulatedConv2D", "NoiseInjection", "mix_styles", "truncate", "StyleGenerator"},
 }
 
 

@@ -173,3 +173,24 @@ def test_truncation_of_a_dcgan_generator_is_a_clear_error(tmp_path, small_config
     training.train(small_config, str(tmp_path), images=mnist_small[0][:128], verbose=False)
     code = cli.main(["sample", str(tmp_path), "--n", "2", "--truncation", "0.5", "--out", str(tmp_path / "s.npz")])
     assert code == 2
+
+
+def test_the_mixing_table_has_its_sources_on_the_edges(generator):
+    left, top = noise(2, 4), noise(3, 5)
+    table = stylegan.style_mixing_grid(generator, left, top, 4)
+    assert table.shape == (3 * 4, 32, 32, 1) and np.all(table[0] == -1)
+    np.testing.assert_allclose(table[1:4], generator(top, noise="const"), atol=1e-5)
+    np.testing.assert_allclose(table[4], generator(left[:1], noise="const")[0], atol=1e-5)
+    everything_from_left = stylegan.style_mixing_grid(generator, left, top, generator.num_ws)
+    np.testing.assert_allclose(everything_from_left[5:8], np.repeat(table[4:5], 3, axis=0), atol=1e-5)
+
+
+def test_truncation_rows_and_interpolation_paths(generator):
+    z = noise(3, 6)
+    rows = stylegan.truncation_table(generator, z, [1.0, 0.0])
+    assert rows.shape == (6, 32, 32, 1) and np.allclose(rows[3:], rows[3:4], atol=1e-5)
+    for space in ("w", "z"):
+        path = stylegan.interpolate_styles(generator, z[0], z[1], 5, space)
+        np.testing.assert_allclose(path[0], generator(z[:1], noise="const")[0], atol=1e-4)
+        np.testing.assert_allclose(path[-1], generator(z[1:2], noise="const")[0], atol=1e-4)
+    assert stylegan.path_jumps(np.zeros((4, 2, 2, 1))).tolist() == [0.0, 0.0, 0.0]
