@@ -115,7 +115,7 @@ class StabilizedGAN(GAN):
         self.ema = ema
         self.ema_generator = None
         if ema:
-            self.ema_generator = copy_model(generator)
+            self.ema_generator = keras.models.clone_model(generator)
             self.ema_generator.set_weights(generator.get_weights())
 
     def discriminator_inputs(self, images):
@@ -202,13 +202,6 @@ class StabilizedGAN(GAN):
         decay = keras.ops.minimum(self.ema, (1.0 + step) / (10.0 + step))
         for average, weight in zip(self.ema_generator.weights, self.generator.weights):
             average.assign(decay * average + (1.0 - decay) * keras.ops.cast(weight, average.dtype))
-
-
-def copy_model(model):
-    """A new model with ``model``'s architecture (Sequential, functional, or a subclass with ``get_config``)."""
-    if isinstance(model, keras.Sequential) or getattr(model, "_is_graph_network", False):
-        return keras.models.clone_model(model)
-    return type(model).from_config(model.get_config())
 
 
 def sampling_generator(gan):

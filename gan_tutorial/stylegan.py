@@ -175,6 +175,9 @@ class StyleGenerator(keras.Model):
             rgb = ModulatedConv2D(colours, 1, demodulate=False, name=f"to_rgb{resolution}")
             rgb.build([(None, resolution, resolution, filters), (None, latent_dim)])
             self.to_rgb.append(rgb)
+        for layer in (*self.convs, *self.noises, *self.to_rgb):
+            # tf.train.Checkpoint saves what attributes hold, not the items of Python lists: name each layer too.
+            setattr(self, layer.name, layer)
         self.upsample = keras.layers.UpSampling2D(2, interpolation="bilinear")
         self.built = True
 
