@@ -9,7 +9,7 @@ Two ways to get MNIST and CIFAR-10:
 
 And your own pictures: the dataset name ``folder:PATH`` reads every image under
 PATH (no labels needed) through ``keras.utils.image_dataset_from_directory``,
-centre-cropped to a square and resized (``load_folder``).
+center-cropped to a square and resized (``load_folder``).
 """
 
 import os
@@ -18,6 +18,8 @@ import warnings
 import keras
 import numpy as np
 import tensorflow as tf
+
+from gan_tutorial.faults import PlainError
 
 DATA_DIR_VARIABLE = "GAN_TUTORIAL_DATA_DIR"
 DATASETS = {"mnist": keras.datasets.mnist, "cifar10": keras.datasets.cifar10}
@@ -34,7 +36,7 @@ IMAGE_EXTENSIONS = (".bmp", ".gif", ".jpeg", ".jpg", ".png")  # what image_datas
 DEFAULT_FOLDER_IMAGE_SIZE = 64
 
 
-class DataNotFoundError(RuntimeError):
+class DataNotFoundError(PlainError, RuntimeError):
     """The dataset is neither in the configured folder nor downloadable."""
 
 
@@ -71,7 +73,8 @@ def _how_to_get(name):
         f"  1. with internet access, run once: python -c \"import keras; keras.datasets.{name}.load_data()\"\n"
         f"     (keras keeps the download in ~/.keras/datasets and reuses it offline);\n"
         f"  2. copy a {name}.npz with keys x_train, y_train, x_test, y_test into a folder and set\n"
-        f"     {DATA_DIR_VARIABLE}=/that/folder (or pass data_dir=...)."
+        f"     {DATA_DIR_VARIABLE}=/that/folder before starting Jupyter, or in a notebook run\n"
+        f"     %env {DATA_DIR_VARIABLE}=/that/folder  (or pass data_dir=...)."
     )
 
 
@@ -91,7 +94,7 @@ def load_raw(name, data_dir=None):
         raise DataNotFoundError(
             f"Could not download {name} through keras.datasets ({type(error).__name__}: {error}).\n"
             + _how_to_get(name)
-        ) from error
+        ) from None  # the download's own chain of errors (socket, URL, keras) tells a user nothing more
 
 
 def to_model_range(images):
@@ -166,8 +169,8 @@ def warn_skipped(folder, skipped, total):
 def load_folder(folder, image_size=DEFAULT_FOLDER_IMAGE_SIZE, limit=None):
     """Every image under ``folder`` as float32 (N, image_size, image_size, 3) in [-1, 1].
 
-    Images are centre-cropped to a square, resized (bilinear), and converted to RGB
-    (grey is copied to three channels, alpha is dropped). Files that are not images or
+    Images are center-cropped to a square, resized (bilinear), and converted to RGB
+    (gray is copied to three channels, alpha is dropped). Files that are not images or
     cannot be decoded are skipped with one warning that counts and names them.
     """
     folder = os.path.expanduser(folder)

@@ -11,6 +11,8 @@ from gan_tutorial.models import build_discriminator, build_generator, stabilized
 from gan_tutorial.stylegan import StyleGenerator
 
 COMPILE_MODES = ("eager", "graph", "xla")
+# What each mode is in TensorFlow's words (notebook 4): "graph" is the step traced by tf.function.
+COMPILE_MODE_NAMES = {"eager": "eager", "graph": "tf.function", "xla": "tf.function + XLA"}
 
 
 def share_of_replica(loss):
@@ -305,7 +307,7 @@ def generate(generator, n, seed=0, batch_size=500, truncation=1.0):
 
 
 def interpolate_noise(start, end, steps):
-    """``steps`` noise vectors (steps, latent_dim) from ``start`` to ``end`` along a great circle (slerp).
+    """``steps`` noise vectors (steps, latent_dim) from ``start`` to ``end`` along an arc (slerp), not a straight line.
 
     A straight line between two Gaussian noise vectors passes through vectors shorter than
     any the generator saw in training; spherical interpolation keeps the length typical.

@@ -28,9 +28,9 @@ def discriminator_loss(real_logits, fake_logits, label_smoothing=0.0):
 def generator_loss(fake_logits):
     """Non-saturating generator loss, -mean(log D(G(z))); a scalar.
 
-    Minimising log(1 - D(G(z))) (the minimax form) gives vanishing gradients
+    Minimizing log(1 - D(G(z))) (the minimax form) gives vanishing gradients
     while the discriminator easily rejects the fakes; asking the fakes to be
-    labelled real gives strong gradients exactly then.
+    labeled real gives strong gradients exactly then.
     """
     return binary_cross_entropy(keras.ops.ones_like(fake_logits), fake_logits)
 

@@ -46,7 +46,7 @@ def save_grid(images, path, cols=None, scale=2):
 def save_gif(frame_paths, gif_path, seconds_per_frame=0.5, hold_last=4, max_frames=16, max_side=300):
     """Join PNG frames into a looping GIF; the last frame is shown ``hold_last`` times longer.
 
-    Keeps the size in check for colour photos, which GIF compresses poorly: at most
+    Keeps the size in check for color photos, which GIF compresses poorly: at most
     ``max_frames`` frames, evenly spaced from first to last, each shrunk by keeping
     every k-th pixel until its longer side is at most ``max_side`` (for grids that
     ``save_grid`` enlarged 2x, k = 2 gives back the images' own pixels).
@@ -110,28 +110,28 @@ def draw_curves(ax, log, keys, labels, raw=True):
 
 def plot_curves(log, keys, labels, ylabel, title, reference=None):
     """One figure of the given log columns against step (light raw, dark smoothed)."""
-    fig, ax = plt.subplots(figsize=(7, 3.5))
+    fig, ax = plt.subplots(figsize=(9, 3.5))
     draw_curves(ax, log, keys, labels)
     if reference is not None:
         ax.axhline(reference[0], color="gray", linestyle="--", linewidth=1, label=reference[1])
     ax.set_xlabel("training step")
     ax.set_ylabel(ylabel)
     ax.set_title(title)
-    ax.legend()
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small")  # beside the axes: it hides no curve
     fig.tight_layout()
     return fig
 
 
-def plot_losses(log):
+def plot_losses(log, title="Losses"):
     """Discriminator and generator loss per step."""
     return plot_curves(log, ["d_loss", "g_loss"], ["discriminator loss", "generator loss"], "loss",
-                       "Losses", reference=(2 * math.log(2), "D loss at chance (2 ln 2)"))
+                       title, reference=(2 * math.log(2), "D loss at chance (2 ln 2)"))
 
 
-def plot_discriminator_outputs(log):
+def plot_discriminator_outputs(log, title="What the discriminator believes"):
     """Mean D(x) on real and D(G(z)) on generated images per step; 0.5 means D cannot tell."""
     return plot_curves(log, ["d_real", "d_fake"], ["D(x), real images", "D(G(z)), generated images"],
-                       "mean probability 'real'", "What the discriminator believes", reference=(0.5, "chance"))
+                       "mean probability 'real'", title, reference=(0.5, "chance"))
 
 
 def save_figure(fig, path):
@@ -140,7 +140,7 @@ def save_figure(fig, path):
     plt.close(fig)
 
 
-def show_neighbours(queries, references, indices, title=None, size=6):
+def show_neighbors(queries, references, indices, title=None, size=6):
     """Each query image in [-1, 1] followed by its nearest references (``indices`` (Nq, k)), one row each."""
     rows = [np.concatenate([query[np.newaxis], references[row]]) for query, row in zip(queries, indices)]
     return show_images(np.concatenate(rows), cols=indices.shape[1] + 1, title=title, size=size)
