@@ -9,6 +9,7 @@ import time
 import keras
 import tensorflow as tf
 
+from gan_tutorial.data import fit_size
 from gan_tutorial.faults import PlainError
 from gan_tutorial.features import extract
 from gan_tutorial.gan import sampling_generator, seeded_noise
@@ -187,13 +188,15 @@ class FIDMonitor(keras.callbacks.Callback):
         super().__init__()
         self.feature_model, self.path, self.every, self.n, self.seed = feature_model, path, every, n, seed
         self.real_statistics = feature_statistics(extract(feature_model, real_images))
+        self.size = real_images.shape[1]  # a style generator's 32 x 32 digits are cropped to MNIST's 28 x 28
 
     def on_epoch_end(self, epoch, logs=None):
         if (epoch + 1) % self.every:
             return
         started = time.perf_counter()
         noise = seeded_noise(self.n, self.model.latent_dim, self.seed)
-        images = sampling_generator(self.model).predict(self.model.sample_inputs(noise), batch_size=500, verbose=0)
+        images = fit_size(sampling_generator(self.model).predict(self.model.sample_inputs(noise), batch_size=500,
+                                                                 verbose=0), self.size)
         fake_statistics = feature_statistics(extract(self.feature_model, images))
         fid = frechet_distance_from_statistics(*fake_statistics, *self.real_statistics)
         new_file = not os.path.exists(self.path)

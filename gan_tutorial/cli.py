@@ -16,7 +16,7 @@ import numpy as np
 
 from gan_tutorial import assignments, benchmark, data, distribute, faults, training
 from gan_tutorial.callbacks import TrainingDivergedError
-from gan_tutorial.gan import COMPILE_MODES, STABILIZER_FIELDS, generate
+from gan_tutorial.gan import COMPILE_MODES, MODELS, STABILIZER_FIELDS, generate
 from gan_tutorial.layers import DIFFAUGMENT_POLICIES
 from gan_tutorial.losses import ADVERSARIAL_LOSSES
 from gan_tutorial.models import UPSAMPLING_STYLES
@@ -75,6 +75,9 @@ def _config_arguments(parser):
                         help="generator style: Conv2DTranspose, or UpSampling2D + Conv2D (default: resize for color "
                              "images, transpose for MNIST)")
     parser.add_argument("--latent-dim", type=POSITIVE_INT, default=training.TrainConfig.latent_dim)
+    parser.add_argument("--model", choices=MODELS, default=training.TrainConfig.model,
+                        help="generator: DCGAN (notebooks 2-9), or a compact StyleGAN2 (notebook 12; MNIST padded "
+                             "to 32 x 32)")
     parser.add_argument("--seed", type=SEED, default=0)
     parser.add_argument("--limit", type=POSITIVE_INT, help="use only the first N training images")
     parser.add_argument("--data-dir",
@@ -171,6 +174,9 @@ def build_parser():
     sample.add_argument("--seed", type=SEED, default=0)
     sample.add_argument("--label", help="conditional runs: the class to draw (a number), or 'all' for every class in "
                                          "turn (the default); the .npz holds them under 'labels'")
+    sample.add_argument("--truncation", type=WEIGHT, default=1.0, metavar="PSI",
+                        help="stylegan runs: the truncation trick, w pulled towards the mean w (1: off, 0: the mean "
+                             "image; 0.7 trades variety for quality)")
 
     bench = commands.add_parser("bench", help="images/s of the training step: eager, tf.function, XLA")
     _config_arguments(bench)
@@ -210,6 +216,7 @@ def run_train(args):
     config = training.TrainConfig.for_dataset(
         args.dataset, args.image_size, epochs=args.epochs, max_seconds=args.max_seconds, batch_size=args.batch_size,
         width=args.width, upsampling=args.upsampling, latent_dim=args.latent_dim, seed=args.seed, limit=args.limit,
+        model=args.model,
         d_learning_rate=args.d_learning_rate, g_learning_rate=args.g_learning_rate, beta_1=args.beta_1,
         dropout=args.dropout, label_smoothing=args.label_smoothing, flip=args.flip, compile_mode=args.compile_mode,
         mixed_precision=args.mixed_precision, strategy=args.strategy, tensorboard=args.tensorboard,
@@ -239,15 +246,16 @@ def run_sample(args):
     if config.conditional:
         labels = parse_labels(args.label or "all", args.n, config.n_classes)
         images = generate_labeled(training.restore_generator(args.run_dir), labels, seed=args.seed)
-        np.savez_compressed(args.out, images=data.to_uint8(images), labels=labels)
         which = f"of class {args.label}" if args.label not in (None, "all") else "of every class in turn"
     else:
         if args.label is not None:
             raise ValueError(f"{args.run_dir} holds an unconditional GAN, which cannot draw a chosen class: "
                              "leave out --label, or train with --conditional.")
-        images = generate(training.restore_generator(args.run_dir), args.n, seed=args.seed)
-        np.savez_compressed(args.out, images=data.to_uint8(images))
-        which = ""
+        images = generate(training.restore_generator(args.run_dir), args.n, seed=args.seed, truncation=args.truncation)
+        labels, which = None, ""
+    if config.dataset in data.IMAGE_SHAPES:  # a style generator's 32 x 32 digits back to MNIST's 28 x 28
+        images = data.fit_size(images, data.IMAGE_SHAPES[config.dataset][0])
+    np.savez_compressed(args.out, images=data.to_uint8(images), **({} if labels is None else {"labels": labels}))
     print(f"Wrote {args.n} images {which + ' ' if which else ''}of shape {images.shape[1:]} (uint8) from the "
           f"{which_generator(args.run_dir)} generator to {args.out}")
     return 0
@@ -256,7 +264,7 @@ def run_sample(args):
 def run_bench(args):
     config = training.TrainConfig.for_dataset(args.dataset, args.image_size, batch_size=args.batch_size,
                                               width=args.width, upsampling=args.upsampling,
-                                              latent_dim=args.latent_dim, seed=args.seed)
+                                              latent_dim=args.latent_dim, seed=args.seed, model=args.model)
     images = data.training_images(args.dataset, args.data_dir, 4 * args.batch_size, config.image_shape[0])
     print(json.dumps(benchmark.benchmark(config, images, steps=args.steps), indent=2))
     return 0
@@ -291,6 +299,8 @@ def evaluation_report(args):
     started = time.perf_counter()
     images, labels = load_samples(args.source, args.n, args.seed)
     expected = data.IMAGE_SHAPES[args.dataset]
+    if images.shape[1] != expected[0] and images.shape[3:] == expected[2:]:  # a style generator's 32 x 32 digits
+        images = data.fit_size(images, expected[0])
     if images.shape[1:] != expected:
         raise ValueError(f"Images have shape {images.shape[1:]}, but {args.dataset} images are {expected}.")
     classifier = load_classifier(args.dataset, args.data_dir)

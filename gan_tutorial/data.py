@@ -233,15 +233,33 @@ def load_labeled_folder(folder, image_size=DEFAULT_FOLDER_IMAGE_SIZE, limit=None
     return images, labels, class_names
 
 
+def fit_size(images, size):
+    """Images (N, H, H, C) padded (with -1, black) or cropped around their center to (N, size, size, C).
+
+    MNIST's 28 x 28 digits become 32 x 32 for the style generator (notebook 12), which only makes
+    sizes of 4 * 2**k, and its 32 x 32 samples go back to 28 x 28 for the MNIST classifier: the
+    2-pixel border it adds or removes is background in every MNIST digit.
+    """
+    images = np.asarray(images)
+    before = (size - images.shape[1]) // 2 if size >= images.shape[1] else (images.shape[1] - size) // 2
+    if size >= images.shape[1]:
+        after = size - images.shape[1] - before
+        return np.pad(images, ((0, 0), (before, after), (before, after), (0, 0)), constant_values=-1.0)
+    return images[:, before:before + size, before:before + size]
+
+
 def training_images(name, data_dir=None, limit=None, image_size=None, labels=False):
     """The training images of a built-in dataset or a ``folder:PATH``, float32 NHWC in [-1, 1].
 
     ``labels=True``: ``(images, labels)``, the labels int64 (N,); a folder then needs a subfolder per class.
+    ``image_size`` other than a built-in dataset's own pads its images to that size (``fit_size``).
     """
     if is_folder(check_dataset(name)):
         folder, size = name[len(FOLDER_PREFIX):], image_size or DEFAULT_FOLDER_IMAGE_SIZE
         return load_labeled_folder(folder, size, limit)[:2] if labels else load_folder(folder, size, limit)
     images, classes = load_images(name, "train", data_dir, limit)
+    if image_size not in (None, images.shape[1]):
+        images = fit_size(images, image_size)
     return (images, classes) if labels else images
 
 

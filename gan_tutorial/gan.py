@@ -10,6 +10,7 @@ from gan_tutorial.layers import DiffAugment
 from gan_tutorial.losses import (ADVERSARIAL_LOSSES, discriminator_loss, feature_matching_loss, generator_loss,
                                  gradient_penalty, r1_penalty)
 from gan_tutorial.models import build_discriminator, build_generator, stabilized_discriminator
+from gan_tutorial.stylegan import StyleGenerator
 
 COMPILE_MODES = ("eager", "graph", "xla")
 # What each mode is in TensorFlow's words (notebook 4): "graph" is the step traced by tf.function.
@@ -265,6 +266,17 @@ def stabilizers_on(config):
     return any(getattr(config, name) != value for name, value in STABILIZERS_OFF.items())
 
 
+MODELS = ("dcgan", "stylegan")
+
+
+def generator_of(config):
+    """A new generator for ``config``: the DCGAN one, or ``stylegan.StyleGenerator`` for ``model="stylegan"``."""
+    if config.model == "stylegan":
+        return StyleGenerator(config.latent_dim, config.image_shape, config.width, config.mapping_layers,
+                              config.style_mixing)
+    return build_generator(config.latent_dim, config.image_shape, config.width, config.upsampling)
+
+
 def build_gan(config):
     """A new, uncompiled GAN with the networks of ``config`` (a TrainConfig); a ``StabilizedGAN`` if it asks for any,
     a ``conditional.ConditionalGAN`` if it is conditional."""
@@ -273,7 +285,7 @@ def build_gan(config):
 
         return build_conditional_gan(config)
     with precision_of(config):
-        generator = build_generator(config.latent_dim, config.image_shape, config.width, config.upsampling)
+        generator = generator_of(config)
         discriminator = build_config_discriminator(config, config.image_shape)
     if not stabilizers_on(config):
         return GAN(generator, discriminator, config.latent_dim, config.label_smoothing, seed=config.seed)
@@ -327,10 +339,18 @@ def seeded_noise(n, latent_dim, seed):
     return np.random.default_rng(seed).standard_normal((n, latent_dim)).astype("float32")
 
 
-def generate(generator, n, seed=0, batch_size=500):
-    """``n`` images (n, H, W, C) in [-1, 1] from ``seeded_noise`` (inference mode)."""
+def generate(generator, n, seed=0, batch_size=500, truncation=1.0):
+    """``n`` images (n, H, W, C) in [-1, 1] from ``seeded_noise`` (inference mode).
+
+    ``truncation`` < 1 (a style generator's truncation trick, notebook 12) pulls every w towards the mean w.
+    """
     noise = seeded_noise(n, generator.input_shape[-1], seed)
-    return generator.predict(noise, batch_size=batch_size, verbose=0)
+    if truncation == 1.0:
+        return generator.predict(noise, batch_size=batch_size, verbose=0)
+    if not hasattr(generator, "w_avg"):
+        raise ValueError("truncation needs a style generator (train --model stylegan): this one keeps no mean w.")
+    return np.concatenate([generator(noise[i:i + batch_size], truncation=truncation).numpy()
+                           for i in range(0, n, batch_size)])
 
 
 def interpolate_noise(start, end, steps):

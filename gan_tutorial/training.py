@@ -25,15 +25,17 @@ import tensorflow as tf
 
 from gan_tutorial import benchmark, callbacks, checkpoints, data, distribute, plots
 from gan_tutorial.faults import RunError, RunLock
-from gan_tutorial.gan import (COMPILE_MODES, GAN, STABILIZERS_OFF, sampling_generator,
+from gan_tutorial.gan import (COMPILE_MODES, GAN, MODELS, STABILIZERS_OFF, generator_of, sampling_generator,
                               seeded_noise)
-from gan_tutorial.models import DROPOUT, LATENT_DIM, WIDTH, build_generator
+from gan_tutorial.models import DROPOUT, LATENT_DIM, WIDTH
+from gan_tutorial.stylegan import MAPPING_LAYERS, STYLE_MIXING, style_image_size
 from gan_tutorial.distribute import STRATEGIES
 from gan_tutorial.runtime import describe_device, set_seed
 
 DEFAULT_MAX_SECONDS = {"mnist": 300, "cifar10": 900}  # measured budgets; folders get the color one
 ARCHITECTURE_FIELDS = ("dataset", "latent_dim", "width", "image_shape", "upsampling", "spectral_norm", "minibatch_std",
-                       "minibatch_discrimination", "ema", "conditional", "conditioning", "n_classes")
+                       "minibatch_discrimination", "ema", "conditional", "conditioning", "n_classes", "model",
+                       "mapping_layers")
 
 
 def default_max_seconds(dataset):
@@ -56,7 +58,10 @@ class TrainConfig:
     """Everything that defines a training run. ``epochs`` and ``max_seconds`` count the whole run."""
 
     dataset: str = "mnist"
-    image_shape: tuple = (28, 28, 1)
+    image_shape: tuple = (28, 28, 1)  # model="stylegan" rounds it up to 4 * 2**k (MNIST: 32, padded; notebook 12)
+    model: str = "dcgan"  # or "stylegan" (gan_tutorial.stylegan, notebook 12)
+    mapping_layers: int = MAPPING_LAYERS  # stylegan: Dense layers of the mapping network z -> w
+    style_mixing: float = STYLE_MIXING  # stylegan: share of training images whose styles mix two w
     epochs: int | None = None
     max_seconds: float | None = None
     batch_size: int = 64
@@ -100,6 +105,11 @@ class TrainConfig:
 
     def __post_init__(self):
         self.image_shape = tuple(self.image_shape)
+        if self.model not in MODELS:
+            raise ValueError(f"model must be one of {MODELS}, got {self.model!r}.")
+        if self.model == "stylegan":
+            size = style_image_size(self.image_shape[0])
+            self.image_shape = (size, size, self.image_shape[-1])
         self.upsampling = self.upsampling or default_upsampling(self.image_shape)
         if self.epochs is None and self.max_seconds is None:
             self.max_seconds = default_max_seconds(self.dataset)
@@ -219,7 +229,7 @@ def restore_generator(run_dir):
         generator = build_conditional_generator(config.n_classes, config.latent_dim, config.image_shape, config.width,
                                                 config.upsampling)
     else:
-        generator = build_generator(config.latent_dim, config.image_shape, config.width, config.upsampling)
+        generator = generator_of(config)
     checkpoint = tf.train.Checkpoint(**{"ema_generator" if config.ema else "generator": generator})
     if checkpoints.restore(checkpoint, os.path.join(run_dir, "checkpoints"), partial=True) is None:
         raise FileNotFoundError(f"No checkpoint in {run_dir}/checkpoints: train first.")

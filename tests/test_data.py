@@ -181,3 +181,11 @@ def test_class_folder_writes_real_pictures(horse_folder):
 def test_class_folder_refuses_an_unknown_class(tmp_path):
     with pytest.raises(ValueError, match="no class 'unicorn'.*horse"):
         data.write_class_folder("cifar10", "unicorn", str(tmp_path))
+
+
+def test_fit_size_pads_with_black_and_crops_back(mnist_small):
+    digits = mnist_small[0][:4]
+    padded = data.fit_size(digits, 32)
+    assert padded.shape == (4, 32, 32, 1) and np.all(padded[:, :2] == -1) and np.all(padded[:, :, -2:] == -1)
+    np.testing.assert_array_equal(data.fit_size(padded, 28), digits)
+    assert data.training_images("mnist", limit=3, image_size=32).shape == (3, 32, 32, 1)

@@ -13,7 +13,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from keras import layers
+from keras import layers, ops
 
 from gan_tutorial import data, exercises, losses, metrics, models, plots
 from gan_tutorial.gan import GAN
@@ -35,7 +35,8 @@ def test_every_exercise_of_the_issue_is_registered():
     assert {"generator_block", "build_generator", "grid", "discriminator_block", "build_discriminator",
             "discriminator_loss", "generator_loss", "train_step", "resize_block", "load_folder",
             "frechet_distance_from_statistics", "mmd_squared", "make_dataset", "gradient_penalty",
-            "MinibatchStdDev", "optimal_discriminator", "projection_logits"} <= set(exercises.EXERCISES)
+            "MinibatchStdDev", "optimal_discriminator", "projection_logits",
+            "modulated_conv2d"} <= set(exercises.EXERCISES)
 
 
 def test_the_exercises_are_registered_in_notebook_order():
@@ -299,6 +300,21 @@ def minibatch_std(name, spread="std", pooled=False):
     return Wrong
 
 
+def modulated_conv(name, demodulate=True, norm="modulated", epsilon=1e-8, styles_on="inputs"):
+    """``stylegan.modulated_conv2d`` with one mistake."""
+    def answer(images, kernel, styles, demodulate_=True, epsilon_=1e-8):
+        if styles_on == "outputs":
+            return ops.conv(images, kernel, padding="same") * styles[:, None, None, :]
+        x = ops.conv(images * styles[:, None, None, :], kernel, padding="same")
+        if not demodulate:
+            return x
+        squares = {"modulated": ops.square(styles), "kernel": ops.ones_like(styles), "unsquared": ops.abs(styles)}[norm]
+        norms = ops.matmul(squares, ops.sum(ops.square(kernel), axis=(0, 1)))
+        return x / ops.sqrt(norms + epsilon)[:, None, None, :]
+
+    answer.__name__ = name
+    return answer
+
 
 def projection_logits_without_keepdims(logits, features, embedded_labels):
     return logits + keras.ops.sum(embedded_labels * features, axis=-1)
@@ -413,6 +429,11 @@ WRONG_ANSWERS = [
     ("projection_logits", projection_logits_averaged, "you averaged"),
     ("projection_logits", projection_logits_over_the_batch, "not over the batch"),
     ("projection_logits", projection_logits_in_numpy, "not with NumPy"),
+    ("modulated_conv2d", modulated_conv("modulation_without_demodulation", demodulate=False), "without demodulation"),
+    ("modulated_conv2d", modulated_conv("demodulation_by_the_kernel_alone", norm="kernel"), "the kernel alone"),
+    ("modulated_conv2d", modulated_conv("demodulation_with_unsquared_styles", norm="unsquared"), "squared styles"),
+    ("modulated_conv2d", modulated_conv("demodulation_without_epsilon", epsilon=0.0), "Add a small epsilon"),
+    ("modulated_conv2d", modulated_conv("styles_on_the_output_channels", styles_on="outputs"), "INPUT channels"),
 ]
 
 

@@ -43,6 +43,7 @@ SHOWN = {
                             "wasserstein_critic_loss", "gradient_penalty", "r1_penalty", "StabilizedGAN", "DiffAugment"},
     "10_conditional_gan": {"build_conditional_generator", "projection_logits", "ConditionalDiscriminator",
                            "ConditionalGAN", "build_conditional_gan"},
+    "12_stylegan": {"modulated_conv2d", "ModulatedConv2D", "NoiseInjection", "mix_styles", "truncate", "StyleGenerator"},
 }
 
 

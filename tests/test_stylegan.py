@@ -1,0 +1,201 @@
+"""The compact StyleGAN2 generator (notebook 12): modulation, noise, styles, truncation, and training through train."""
+
+import dataclasses
+import json
+import os
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from gan_tutorial import cli, stylegan, training
+from gan_tutorial.classifier import classifier_path
+from gan_tutorial.gan import build_gan, compile_gan, generate
+from gan_tutorial.runtime import cache_dir, set_seed
+from gan_tutorial.stylegan import ModulatedConv2D, StyleGenerator, mix_styles, modulated_conv2d
+
+LATENT = 16
+
+
+@pytest.fixture(scope="module")
+def generator():
+    set_seed(0)
+    return StyleGenerator(LATENT, (32, 32, 1), width=8)
+
+
+def noise(n, seed=0):
+    return np.random.default_rng(seed).standard_normal((n, LATENT)).astype("float32")
+
+
+@pytest.mark.parametrize("size, resolutions", [(8, [4, 8]), (16, [4, 8, 16]), (32, [4, 8, 16, 32]),
+                                               (64, [4, 8, 16, 32, 64])])
+def test_every_resolution_has_its_shape(size, resolutions):
+    model = StyleGenerator(LATENT, (size, size, 3), width=4)
+    assert model.resolutions == resolutions and model.num_ws == 2 * len(resolutions)
+    w = model.map(noise(2))
+    images = model.synthesize(mix_styles(w, w, model.num_ws, model.num_ws), every_resolution=True)
+    assert [tuple(image.shape) for image in images] == [(2, r, r, 3) for r in resolutions]
+    final = model(noise(2)).numpy()
+    assert final.shape == (2, size, size, 3) and final.min() >= -1 and final.max() <= 1
+
+
+def test_sizes_that_are_not_4_times_a_power_of_2_are_refused():
+    with pytest.raises(ValueError, match="4 \\* 2\\*\\*k"):
+        StyleGenerator(LATENT, (28, 28, 1))
+    assert [stylegan.style_image_size(s) for s in (28, 32, 33, 64)] == [32, 32, 64, 64]
+
+
+@pytest.mark.parametrize("style_scale", [0.01, 1.0, 30.0])
+def test_demodulated_outputs_have_unit_scale_whatever_the_style(style_scale):
+    rng = np.random.default_rng(0)
+    images = rng.standard_normal((4, 32, 32, 8)).astype("float32")
+    kernel = rng.standard_normal((3, 3, 8, 6)).astype("float32")
+    styles = (style_scale * rng.uniform(0.2, 2.0, (4, 8))).astype("float32")
+    out = modulated_conv2d(images, kernel, styles).numpy()[:, 1:-1, 1:-1]  # without the zero-padded border
+    np.testing.assert_allclose(out.std(axis=(1, 2)), 1.0, atol=0.1)
+    plain = modulated_conv2d(images, kernel, styles, demodulate=False).numpy()[:, 1:-1, 1:-1]
+    assert not np.allclose(plain.std(axis=(1, 2)), 1.0, atol=0.5)  # without demodulation the style sets the scale
+
+
+def test_modulation_equals_a_kernel_scaled_per_image():
+    rng = np.random.default_rng(1)
+    images = rng.standard_normal((2, 5, 5, 3)).astype("float32")
+    kernel = rng.standard_normal((3, 3, 3, 4)).astype("float32")
+    styles = rng.uniform(0.5, 2.0, (2, 3)).astype("float32")
+    for i in range(2):
+        scaled = kernel * styles[i][None, None, :, None]
+        scaled /= np.sqrt((scaled**2).sum(axis=(0, 1, 2)) + 1e-8)
+        expected = tf.nn.conv2d(images[i:i + 1], scaled, 1, "SAME").numpy()
+        np.testing.assert_allclose(modulated_conv2d(images, kernel, styles).numpy()[i:i + 1], expected, atol=1e-4)
+
+
+def test_the_layer_uses_the_style_of_each_image():
+    layer = ModulatedConv2D(4)
+    images = np.random.default_rng(2).standard_normal((2, 6, 6, 3)).astype("float32")
+    w = noise(2)
+    out = layer([images, w]).numpy()
+    assert out.shape == (2, 6, 6, 4)
+    swapped = layer([images, w[::-1]]).numpy()
+    assert not np.allclose(out, swapped)
+
+
+def test_truncation_0_gives_one_image_and_1_leaves_w_unchanged(generator):
+    generator.w_avg.assign(np.random.default_rng(3).standard_normal(LATENT).astype("float32"))
+    z = noise(4)
+    mean_images = generator(z, truncation=0.0, noise="const").numpy()
+    assert np.allclose(mean_images, mean_images[:1], atol=1e-5)
+    w = generator.map(z).numpy()
+    np.testing.assert_allclose(stylegan.truncate(w, generator.w_avg.numpy(), 1.0), w, atol=1e-6)
+    np.testing.assert_allclose(generator(z, truncation=1.0, noise="const"), generator(z, noise="const"))
+    assert not np.allclose(generator(z, truncation=0.5, noise="const"), generator(z, noise="const"))
+
+
+def test_style_mixing_switches_styles_at_the_crossover_layer(generator):
+    first, second = generator.map(noise(2, 0)), generator.map(noise(2, 1))
+    ws = mix_styles(first, second, 3, generator.num_ws).numpy()
+    np.testing.assert_allclose(ws[:, :3], np.repeat(first.numpy()[:, None], 3, axis=1))
+    np.testing.assert_allclose(ws[:, 3:], np.repeat(second.numpy()[:, None], generator.num_ws - 3, axis=1))
+    per_image = mix_styles(first, second, np.array([1, generator.num_ws]), generator.num_ws).numpy()
+    assert np.allclose(per_image[0, 1:], second[0]) and np.allclose(per_image[1], first[1])
+    only_first = generator.synthesize(mix_styles(first, first, 8, 8), noise="const").numpy()
+    mixed = generator.synthesize(ws, noise="const").numpy()
+    assert not np.allclose(only_first, mixed)
+
+
+def test_noise_changes_details_not_the_image(generator):
+    generator.noises[-1].strength.assign(np.full(generator.noises[-1].strength.shape, 0.5, "float32"))
+    z = noise(1)
+    one, other = generator(z).numpy(), generator(z).numpy()
+    assert 0 < np.abs(one - other).max()
+    np.testing.assert_allclose(generator(z, noise="const"), generator(z, noise="const"))
+    generator.noises[-1].strength.assign(np.zeros(generator.noises[-1].strength.shape, "float32"))
+
+
+def stylegan_config(**overrides):
+    return training.TrainConfig.for_dataset("mnist", model="stylegan", epochs=1, batch_size=32, width=8,
+                                            latent_dim=LATENT, compile_mode="graph", n_samples=16, **overrides)
+
+
+def test_the_config_pads_mnist_to_32_and_checks_the_model():
+    assert stylegan_config().image_shape == (32, 32, 1)
+    with pytest.raises(ValueError, match="model must be one of"):
+        training.TrainConfig(model="stylegan3")
+
+
+def test_one_training_step_moves_both_networks_and_the_mean_w(mnist_small):
+    config = stylegan_config()
+    set_seed(0)
+    gan = compile_gan(build_gan(config), config, "graph")
+    images = tf.constant(np.pad(mnist_small[0][:32], ((0, 0), (2, 2), (2, 2), (0, 0)), constant_values=-1))
+    g_before = [w.numpy().copy() for w in gan.generator.trainable_weights]
+    d_before = [w.numpy().copy() for w in gan.discriminator.trainable_weights]
+    logs = tf.function(gan.train_step)(images)
+    assert all(np.isfinite(float(v)) for v in logs.values())
+    moved = [not np.allclose(a, b.numpy()) for a, b in zip(g_before, gan.generator.trainable_weights)]
+    assert sum(moved) == len(moved), [w.name for w, m in zip(gan.generator.trainable_weights, moved) if not m]
+    assert all(not np.allclose(a, b.numpy()) for a, b in zip(d_before, gan.discriminator.trainable_weights))
+    assert np.abs(gan.generator.w_avg.numpy()).max() > 0
+
+
+def test_the_mean_w_survives_a_resume(tmp_path, mnist_small):
+    config = stylegan_config()
+    images = np.pad(mnist_small[0][:128], ((0, 0), (2, 2), (2, 2), (0, 0)), constant_values=-1)
+    first = training.train(config, str(tmp_path), images=images, verbose=False)
+    w_avg = first.gan.generator.w_avg.numpy().copy()
+    assert np.abs(w_avg).max() > 0
+    second = training.train(dataclasses.replace(config, epochs=2), str(tmp_path), images=images, verbose=False)
+    assert second.epoch == 2 and not np.allclose(second.gan.generator.w_avg.numpy(), w_avg)
+    restored = training.restore_generator(str(tmp_path))
+    np.testing.assert_allclose(restored.w_avg.numpy(), second.gan.ema_generator.w_avg.numpy())
+    # every weight, the layers the generator keeps in lists included (tf.train.Checkpoint saves attributes only)
+    assert len(restored.weights) == len(second.gan.ema_generator.weights)
+    for mine, trained in zip(restored.weights, second.gan.ema_generator.weights):
+        np.testing.assert_array_equal(mine.numpy(), trained.numpy(), err_msg=mine.path)
+    assert generate(restored, 3, truncation=0.7).shape == (3, 32, 32, 1)
+
+
+def test_the_command_line_trains_samples_with_truncation_and_evaluates(tmp_path, mnist_classifier, capsys):
+    os.makedirs(cache_dir(), exist_ok=True)
+    mnist_classifier[0].save(classifier_path("mnist"))
+    run_dir = tmp_path / "run"
+    assert cli.main(["train", "--model", "stylegan", "--dataset", "mnist", "--out", str(run_dir), "--epochs", "1",
+                     "--limit", "128", "--batch-size", "32", "--width", "8", "--latent-dim", str(LATENT),
+                     "--compile", "graph", "--fid-every", "1"]) == 0
+    assert json.loads((run_dir / "config.json").read_text())["image_shape"] == [32, 32, 1]
+    assert (run_dir / "progress.gif").exists() and (run_dir / "generator.keras").exists()
+    assert (run_dir / "fid.csv").exists()  # the FID monitor crops the 32 x 32 samples to 28 x 28 too
+    capsys.readouterr()
+    assert cli.main(["sample", str(run_dir), "--n", "6", "--truncation", "0.7", "--out", str(tmp_path / "s.npz")]) == 0
+    with np.load(tmp_path / "s.npz") as f:
+        assert f["images"].shape == (6, 28, 28, 1) and f["images"].dtype == np.uint8  # back to MNIST's size
+    capsys.readouterr()
+    assert cli.main(["evaluate", str(run_dir), "--dataset", "mnist", "--n", "200"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["n"] == 200 and report["fid"] >= 0
+
+
+def test_truncation_of_a_dcgan_generator_is_a_clear_error(tmp_path, small_config, mnist_small):
+    training.train(small_config, str(tmp_path), images=mnist_small[0][:128], verbose=False)
+    code = cli.main(["sample", str(tmp_path), "--n", "2", "--truncation", "0.5", "--out", str(tmp_path / "s.npz")])
+    assert code == 2
+
+
+def test_the_mixing_table_has_its_sources_on_the_edges(generator):
+    left, top = noise(2, 4), noise(3, 5)
+    table = stylegan.style_mixing_grid(generator, left, top, 4)
+    assert table.shape == (3 * 4, 32, 32, 1) and np.all(table[0] == -1)
+    np.testing.assert_allclose(table[1:4], generator(top, noise="const"), atol=1e-5)
+    np.testing.assert_allclose(table[4], generator(left[:1], noise="const")[0], atol=1e-5)
+    everything_from_left = stylegan.style_mixing_grid(generator, left, top, generator.num_ws)
+    np.testing.assert_allclose(everything_from_left[5:8], np.repeat(table[4:5], 3, axis=0), atol=1e-5)
+
+
+def test_truncation_rows_and_interpolation_paths(generator):
+    z = noise(3, 6)
+    rows = stylegan.truncation_table(generator, z, [1.0, 0.0])
+    assert rows.shape == (6, 32, 32, 1) and np.allclose(rows[3:], rows[3:4], atol=1e-5)
+    for space in ("w", "z"):
+        path = stylegan.interpolate_styles(generator, z[0], z[1], 5, space)
+        np.testing.assert_allclose(path[0], generator(z[:1], noise="const")[0], atol=1e-4)
+        np.testing.assert_allclose(path[-1], generator(z[1:2], noise="const")[0], atol=1e-4)
+    assert stylegan.path_jumps(np.zeros((4, 2, 2, 1))).tolist() == [0.0, 0.0, 0.0]
