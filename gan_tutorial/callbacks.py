@@ -46,11 +46,11 @@ class TimeBudget(keras.callbacks.Callback):
 
 
 class StepLog(keras.callbacks.Callback):
-    """Append one CSV row per step (LOG_COLUMNS); stop with a clear error on NaN or inf."""
+    """Append one CSV row per step (``columns``: LOG_COLUMNS by default); stop with a clear error on NaN or inf."""
 
-    def __init__(self, path, first_step, clock):
+    def __init__(self, path, first_step, clock, columns=LOG_COLUMNS):
         super().__init__()
-        self.path, self.step, self.clock = path, first_step, clock
+        self.path, self.step, self.clock, self.columns = path, first_step, clock, columns
         self.epoch = 0
 
     def on_train_begin(self, logs=None):
@@ -60,7 +60,7 @@ class StepLog(keras.callbacks.Callback):
             with open(self.path, newline="") as f:
                 rows = [r for r in csv.DictReader(f) if int(r["step"]) <= self.step]
         self._file = open(self.path, "w", newline="", buffering=1)  # line-buffered: Ctrl-C loses no row
-        self._writer = csv.DictWriter(self._file, LOG_COLUMNS)
+        self._writer = csv.DictWriter(self._file, self.columns)
         self._writer.writeheader()
         self._writer.writerows(rows)
 
@@ -69,7 +69,7 @@ class StepLog(keras.callbacks.Callback):
 
     def on_train_batch_end(self, batch, logs=None):
         self.step += 1
-        values = {key: float(logs[key]) for key in LOG_COLUMNS[3:]}
+        values = {key: float(logs[key]) for key in self.columns[3:]}
         for key, value in values.items():
             if not math.isfinite(value):
                 raise TrainingDivergedError(
@@ -92,9 +92,10 @@ class ProgressBar(keras.callbacks.Callback):
 
     NAMES = {"d_loss": "d_loss", "g_loss": "g_loss", "d_real": "D(x)", "d_fake": "D(G(z))"}
 
-    def __init__(self, steps_per_epoch, batch_size, clock, epochs=None):
+    def __init__(self, steps_per_epoch, batch_size, clock, epochs=None, names=None):
         super().__init__()
         self.steps_per_epoch, self.batch_size, self.clock, self.epochs = steps_per_epoch, batch_size, clock, epochs
+        self.names = names or self.NAMES  # log key -> name on the bar
         # A live bar in a terminal; one line per epoch in notebooks and logs, whose
         # stored outputs would otherwise keep every redraw.
         self.verbose = 1 if sys.stdout.isatty() else 2
@@ -109,7 +110,7 @@ class ProgressBar(keras.callbacks.Callback):
 
     def on_train_batch_end(self, batch, logs=None):
         self._seen += 1
-        values = [(name, float(logs[key])) for key, name in self.NAMES.items()]
+        values = [(name, float(logs[key])) for key, name in self.names.items()]
         self.bar.update(self._seen, values, finalize=False)
 
     def on_epoch_end(self, epoch, logs=None):
