@@ -22,3 +22,4 @@ from gan_tutorial.exercises.train_cifar10 import check_resize_block  # noqa: F40
 from gan_tutorial.exercises.your_own_images import check_load_folder  # noqa: F401
 from gan_tutorial.exercises.evaluation import check_frechet_distance_from_statistics, check_mmd_squared  # noqa: F401
 from gan_tutorial.exercises.stabilizing_gans import check_MinibatchStdDev, check_gradient_penalty  # noqa: F401
+from gan_tutorial.exercises.cyclegan import check_cycle_consistency_loss  # noqa: F401
