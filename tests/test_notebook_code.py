@@ -39,6 +39,9 @@ SHOWN = {
     "09_stabilizing_gans": {"ring_data", "modes_covered", "MinibatchStdDev", "MinibatchDiscrimination",
                             "stabilized_discriminator", "feature_matching_loss", "hinge_discriminator_loss",
                             "wasserstein_critic_loss", "gradient_penalty", "r1_penalty", "StabilizedGAN", "DiffAugment"},
+    "11_cyclegan": {"instance_norm", "residual_block", "build_translator", "build_patch_discriminator",
+                    "least_squares_discriminator_loss", "least_squares_generator_loss", "cycle_consistency_loss",
+                    "identity_loss", "ImagePool", "CycleGAN", "decay_factor"},
 }
 
 
