@@ -8,6 +8,7 @@ import time
 
 import keras
 
+from gan_tutorial.faults import PlainError
 from gan_tutorial.features import extract
 from gan_tutorial.gan import sampling_generator, seeded_noise
 from gan_tutorial.metrics import feature_statistics, frechet_distance_from_statistics
@@ -17,7 +18,7 @@ LOG_COLUMNS = ["step", "epoch", "seconds", "d_loss", "g_loss", "d_real", "d_fake
 FID_COLUMNS = ["step", "epoch", "fid", "n", "seconds"]
 
 
-class TrainingDivergedError(FloatingPointError):
+class TrainingDivergedError(PlainError, FloatingPointError):
     """A loss became NaN or infinite."""
 
 
@@ -88,36 +89,58 @@ class StepLog(keras.callbacks.Callback):
 
 
 class ProgressBar(keras.callbacks.Callback):
-    """A progress bar per epoch (epoch-average losses, D(x), D(G(z))), then images per second."""
+    """Progress of a run: a live bar per epoch in a terminal; elsewhere (notebooks, logs) one line per epoch.
+
+    The line holds the epoch-average losses, D(x), D(G(z)) and the images per second. Outside a terminal a line is
+    written at most every ``every_seconds`` of training (and always for the first and the last epoch), so that a
+    notebook's stored output stays a short table rather than hundreds of redraws.
+    """
 
     NAMES = {"d_loss": "d_loss", "g_loss": "g_loss", "d_real": "D(x)", "d_fake": "D(G(z))"}
 
-    def __init__(self, steps_per_epoch, batch_size, clock, epochs=None, names=None):
+    def __init__(self, steps_per_epoch, batch_size, clock, epochs=None, every_seconds=60.0, live=None, names=None):
         super().__init__()
+        self.names = names or self.NAMES  # log key -> name on the bar and the lines
         self.steps_per_epoch, self.batch_size, self.clock, self.epochs = steps_per_epoch, batch_size, clock, epochs
-        self.names = names or self.NAMES  # log key -> name on the bar
-        # A live bar in a terminal; one line per epoch in notebooks and logs, whose
-        # stored outputs would otherwise keep every redraw.
-        self.verbose = 1 if sys.stdout.isatty() else 2
+        self.live = sys.stdout.isatty() if live is None else live
+        self.every_seconds = every_seconds
+        self._printed_at = None  # training seconds at the last line written
+
+    def describe_epoch(self, epoch):
+        if self.epochs:
+            return f"Epoch {epoch + 1}/{self.epochs}"
+        return f"Epoch {epoch + 1} ({self.clock.seconds():.0f} of {self.clock.max_seconds:.0f} s)"
 
     def on_epoch_begin(self, epoch, logs=None):
-        if self.epochs:
-            print(f"Epoch {epoch + 1}/{self.epochs}", flush=True)
-        else:
-            print(f"Epoch {epoch + 1} ({self.clock.seconds():.0f} of {self.clock.max_seconds:.0f} s used)", flush=True)
-        self.bar = keras.utils.Progbar(self.steps_per_epoch, verbose=self.verbose)
+        if self.live:
+            print(self.describe_epoch(epoch), flush=True)
+            self.bar = keras.utils.Progbar(self.steps_per_epoch, verbose=1)
+        self._sums = dict.fromkeys(self.names, 0.0)
         self._seen, self._started = 0, time.perf_counter()
 
     def on_train_batch_end(self, batch, logs=None):
         self._seen += 1
-        values = [(name, float(logs[key])) for key, name in self.names.items()]
-        self.bar.update(self._seen, values, finalize=False)
+        for key in self.names:
+            self._sums[key] += float(logs[key])
+        if self.live:
+            self.bar.update(self._seen, [(name, float(logs[key])) for key, name in self.names.items()], finalize=False)
+
+    def _last_epoch(self, epoch):
+        return self.clock.exhausted() or getattr(self.model, "stop_training", False) or (self.epochs and epoch + 1 >= self.epochs)
 
     def on_epoch_end(self, epoch, logs=None):
-        self.bar.update(self._seen, finalize=True)
-        seconds = time.perf_counter() - self._started
-        speed = self._seen * self.batch_size / seconds
-        print(f"  {speed:.0f} images/s; {self.clock.seconds():.0f} s of training so far", flush=True)
+        speed = self._seen * self.batch_size / (time.perf_counter() - self._started)
+        if self.live:
+            self.bar.update(self._seen, finalize=True)
+            print(f"  {speed:,.0f} images/s; {self.clock.seconds():.0f} s of training so far", flush=True)
+            return
+        now = self.clock.seconds()
+        due = self._printed_at is None or now - self._printed_at >= self.every_seconds
+        if not (due or self._last_epoch(epoch)) or not self._seen:
+            return
+        averages = ", ".join(f"{name} {self._sums[key] / self._seen:.2f}" for key, name in self.names.items())
+        print(f"{self.describe_epoch(epoch)}: {averages}; {speed:,.0f} images/s", flush=True)
+        self._printed_at = now
 
 
 class SampleGrid(keras.callbacks.Callback):

@@ -19,6 +19,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from gan_tutorial.faults import PlainError
+
 DATA_DIR_VARIABLE = "GAN_TUTORIAL_DATA_DIR"
 DATASETS = {"mnist": keras.datasets.mnist, "cifar10": keras.datasets.cifar10}
 IMAGE_SHAPES = {"mnist": (28, 28, 1), "cifar10": (32, 32, 3)}
@@ -34,7 +36,7 @@ IMAGE_EXTENSIONS = (".bmp", ".gif", ".jpeg", ".jpg", ".png")  # what image_datas
 DEFAULT_FOLDER_IMAGE_SIZE = 64
 
 
-class DataNotFoundError(RuntimeError):
+class DataNotFoundError(PlainError, RuntimeError):
     """The dataset is neither in the configured folder nor downloadable."""
 
 
@@ -84,7 +86,8 @@ def _how_to_get(name):
         f"  1. with internet access, run once: python -c \"import keras; keras.datasets.{name}.load_data()\"\n"
         f"     (keras keeps the download in ~/.keras/datasets and reuses it offline);\n"
         f"  2. copy a {name}.npz with keys x_train, y_train, x_test, y_test into a folder and set\n"
-        f"     {DATA_DIR_VARIABLE}=/that/folder (or pass data_dir=...)."
+        f"     {DATA_DIR_VARIABLE}=/that/folder before starting Jupyter, or in a notebook run\n"
+        f"     %env {DATA_DIR_VARIABLE}=/that/folder  (or pass data_dir=...)."
     )
 
 
@@ -104,7 +107,7 @@ def load_raw(name, data_dir=None):
         raise DataNotFoundError(
             f"Could not download {name} through keras.datasets ({type(error).__name__}: {error}).\n"
             + _how_to_get(name)
-        ) from error
+        ) from None  # the download's own chain of errors (socket, URL, keras) tells a user nothing more
 
 
 def to_model_range(images):

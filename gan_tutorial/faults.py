@@ -11,7 +11,35 @@ DEBUG_VARIABLE = "GAN_TUTORIAL_DEBUG"
 LOCK_NAME = "train.lock"
 
 
-class RunError(Exception):
+class PlainError(Exception):
+    """An error whose message says all a user needs (what went wrong, what to do): shown without a traceback.
+
+    The command line prints it as one line; in a notebook, ``show_plainly_in_notebooks`` (called on import) makes
+    IPython show the message alone instead of pages of library frames and chained exceptions.
+    """
+
+
+def show_plainly_in_notebooks(shell=None):
+    """Make IPython show a PlainError as its message only; True if a shell was found. GAN_TUTORIAL_DEBUG=1: tracebacks."""
+    if shell is None:
+        try:
+            from IPython import get_ipython
+        except ImportError:
+            return False
+        shell = get_ipython()
+    if shell is None or os.environ.get(DEBUG_VARIABLE) == "1":
+        return False
+
+    def plain(shell, etype, value, tb, tb_offset=None):
+        lines = [f"{etype.__name__}: {value}", f"(Set {DEBUG_VARIABLE}=1 to see the traceback.)"]
+        shell._showtraceback(etype, value, lines)  # shown as the cell's error, in red, by Jupyter
+        return lines
+
+    shell.set_custom_exc((PlainError,), plain)
+    return True
+
+
+class RunError(PlainError):
     """A run stopped by a fault (a busy folder, a full disk, no checkpoint that loads); what was saved is intact."""
 
 

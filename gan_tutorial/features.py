@@ -19,12 +19,13 @@ import numpy as np
 
 from gan_tutorial import data
 from gan_tutorial.classifier import FEATURE_LAYER
+from gan_tutorial.faults import PlainError
 
 INCEPTION_SIZE = 299
 INCEPTION_WEIGHTS_FILE = "inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5"
 
 
-class WeightsNotFoundError(FileNotFoundError):
+class WeightsNotFoundError(PlainError, FileNotFoundError):
     """Pretrained weights are neither cached nor downloadable."""
 
 

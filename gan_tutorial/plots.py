@@ -110,22 +110,22 @@ def draw_curves(ax, log, keys, labels, raw=True):
 
 def plot_curves(log, keys, labels, ylabel, title, reference=None):
     """One figure of the given log columns against step (light raw, dark smoothed)."""
-    fig, ax = plt.subplots(figsize=(7, 3.5))
+    fig, ax = plt.subplots(figsize=(9, 3.5))
     draw_curves(ax, log, keys, labels)
     if reference is not None:
         ax.axhline(reference[0], color="gray", linestyle="--", linewidth=1, label=reference[1])
     ax.set_xlabel("training step")
     ax.set_ylabel(ylabel)
     ax.set_title(title)
-    ax.legend()
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small")  # beside the axes: it hides no curve
     fig.tight_layout()
     return fig
 
 
-def plot_losses(log):
+def plot_losses(log, title="Losses"):
     """Discriminator and generator loss per step."""
     return plot_curves(log, ["d_loss", "g_loss"], ["discriminator loss", "generator loss"], "loss",
-                       "Losses", reference=(2 * math.log(2), "D loss at chance (2 ln 2)"))
+                       title, reference=(2 * math.log(2), "D loss at chance (2 ln 2)"))
 
 
 def plot_cycle_losses(log):
@@ -135,10 +135,10 @@ def plot_cycle_losses(log):
                         "identity (L1, both ways)"], "loss", "CycleGAN losses (unweighted)")
 
 
-def plot_discriminator_outputs(log):
+def plot_discriminator_outputs(log, title="What the discriminator believes"):
     """Mean D(x) on real and D(G(z)) on generated images per step; 0.5 means D cannot tell."""
     return plot_curves(log, ["d_real", "d_fake"], ["D(x), real images", "D(G(z)), generated images"],
-                       "mean probability 'real'", "What the discriminator believes", reference=(0.5, "chance"))
+                       "mean probability 'real'", title, reference=(0.5, "chance"))
 
 
 def save_figure(fig, path):

@@ -379,7 +379,7 @@ def _train_cyclegan(config, run_dir, images, data_dir, verbose, extra_callbacks)
     ]
     if verbose:
         watchers.append(callbacks.ProgressBar(steps_per_epoch, config.batch_size, clock, config.epochs,
-                                              gan.progress_names))
+                                              names=gan.progress_names))
     interrupted = _fit(gan, config, state, dataset, steps_per_epoch, watchers, clock, step_log)
     write_outputs(run_dir)
     gan.save_translators(run_dir)

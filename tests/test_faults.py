@@ -234,3 +234,32 @@ def test_debug_variable_shows_the_traceback(tmp_path, monkeypatch):
     monkeypatch.setenv(faults.DEBUG_VARIABLE, "1")
     with pytest.raises(FileNotFoundError, match="is not a training run"):
         cli.main(["sample", str(tmp_path), "--out", str(tmp_path / "x.npz")])
+
+
+def test_a_missing_dataset_shows_its_message_alone_in_a_notebook(tmp_path, monkeypatch, capsys):
+    from IPython.core.interactiveshell import InteractiveShell
+
+    monkeypatch.delenv(faults.DEBUG_VARIABLE, raising=False)
+    shell = InteractiveShell.instance()
+    try:
+        assert faults.show_plainly_in_notebooks(shell)
+        shell.user_ns["data_dir"] = str(tmp_path)
+        result = shell.run_cell("from gan_tutorial import data\ndata.load_images('mnist', data_dir=data_dir)")
+        assert isinstance(result.error_in_exec, data.DataNotFoundError)
+        shown = capsys.readouterr().out
+        assert "mnist.npz does not exist" in shown and "%env GAN_TUTORIAL_DATA_DIR=/that/folder" in shown
+        assert "Traceback" not in shown and "load_raw" not in shown and len(shown.splitlines()) < 12
+    finally:
+        InteractiveShell.clear_instance()
+
+
+def test_a_failed_download_hides_the_chain_of_network_errors(monkeypatch):
+    def no_network():
+        raise OSError("Name or service not known")
+
+    monkeypatch.delenv(data.DATA_DIR_VARIABLE, raising=False)
+    monkeypatch.setattr(data.DATASETS["mnist"], "load_data", no_network)
+    with pytest.raises(data.DataNotFoundError) as caught:
+        data.load_raw("mnist")
+    assert caught.value.__suppress_context__ and caught.value.__cause__ is None
+    assert "Could not download mnist" in str(caught.value)

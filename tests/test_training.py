@@ -95,3 +95,33 @@ def test_restore_generator_reads_the_latest_checkpoint(tmp_path, small_config, m
     sampler = sampling_generator(result.gan)  # the EMA generator with the default settings
     assert sampler is result.gan.ema_generator
     assert np.allclose(restored(noise, training=False), sampler(noise, training=False), atol=1e-6)
+
+
+class FakeClock:
+    max_seconds = 300
+
+    def __init__(self):
+        self.now = 0.0
+
+    def seconds(self):
+        return self.now
+
+    def exhausted(self):
+        return self.now >= self.max_seconds
+
+
+def test_the_progress_line_is_one_per_epoch_at_most_one_a_minute_and_always_the_last(capsys):
+    clock = FakeClock()
+    bar = callbacks.ProgressBar(steps_per_epoch=2, batch_size=4, clock=clock, live=False, every_seconds=60)
+    bar.set_model(keras.Sequential())
+    logs = {"d_loss": 1.0, "g_loss": 2.0, "d_real": 0.25, "d_fake": 0.75}
+    for epoch in range(12):  # 25 s per epoch: lines after epochs 1, 4, 7, 10 (60 s apart) and 12 (the budget is spent)
+        bar.on_epoch_begin(epoch)
+        bar.on_train_batch_end(0, logs)
+        bar.on_train_batch_end(1, {**logs, "d_loss": 3.0})
+        clock.now = 25.0 * (epoch + 1)
+        bar.on_epoch_end(epoch)
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(" (")[0] for line in lines] == ["Epoch 1", "Epoch 4", "Epoch 7", "Epoch 10", "Epoch 12"]
+    assert lines[0].startswith("Epoch 1 (25 of 300 s): d_loss 2.00, g_loss 2.00, D(x) 0.25, D(G(z)) 0.75; ")
+    assert lines[0].endswith(" images/s")
