@@ -110,6 +110,9 @@ class TrainConfig:
             raise ValueError(f"model must be one of {MODELS}, got {self.model!r}.")
         if self.model == "cyclegan" and (self.dataset_b is None or self.strategy != "default"):
             raise ValueError("a CycleGAN needs a second domain (dataset_b, --dataset-b) and trains on one device.")
+        if self.model == "cyclegan" and self.compile_mode == "xla":  # cyclegan.ImagePool's updates vary in size
+            raise ValueError("a CycleGAN's step does not compile with XLA (its image pool stores a varying number "
+                             "of pictures); use --compile graph (the default for it).")
 
     @classmethod
     def for_dataset(cls, dataset, image_size=None, **overrides):

@@ -197,6 +197,7 @@ def test_bad_folders_and_options_are_one_line_errors(cycle_run, tmp_path, capsys
           "--image-size", "16", "--epochs", "1", "--out", out], "No readable images"),
         (["train", "--model", "cyclegan", "--dataset", f"folder:{a}", "--out", out], "needs both domains"),
         (["train", "--dataset-b", "cifar10:deer", "--out", out], "--dataset-b is for --model cyclegan"),
+        (["train", "--model", "cyclegan", "--compile", "xla", "--out", out], "does not compile with XLA"),
         (["translate", run_dir, str(empty), "--out", out], "No readable images"),
         (["translate", run_dir, str(tmp_path / "missing.png"), "--out", out], "does not exist"),
     ]
