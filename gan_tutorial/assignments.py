@@ -22,6 +22,7 @@ notebooks, named as released; or it is one student's folder of notebooks.
 """
 
 import argparse
+import ast
 import json
 import os
 import pathlib
@@ -115,11 +116,45 @@ def has_exercises(notebook):
     return any(nbgrader(cell).get("solution") for cell in notebook["cells"])
 
 
+def _tasks(source):
+    """(name, first docstring line) of each function or method holding a solution region in ``source``."""
+    lines = source.splitlines()
+    begins = [number for number, line in enumerate(lines, 1) if line.strip() == BEGIN]
+    tree = ast.parse(source)  # the markers are comments
+    tasks = []
+
+    def visit(node, owner=None):
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.ClassDef):
+                visit(child, child)
+            elif isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                if any(child.lineno < number <= child.end_lineno for number in begins):
+                    name = f"{owner.name}.{child.name}" if owner else child.name
+                    doc = ast.get_docstring(child) or (ast.get_docstring(owner) if owner else None) or ""
+                    tasks.append((name, doc.strip().splitlines()[0] if doc.strip() else ""))
+    visit(tree)
+    return tasks
+
+
+def task_cell(cell):
+    """A Markdown cell opening an exercise: "Your task:" and what each function to write does."""
+    tasks = _tasks("".join(cell["source"]))
+    parts = [f"`{name}`" + (f" ({what.rstrip('.')})" if what else "") for name, what in tasks]
+    text = f"**Your task:** complete {'; and '.join(parts) or 'the cell below'} where it says `YOUR CODE HERE`."
+    return {"cell_type": "markdown", "id": f"task-{cell.get('id', 'cell')}", "metadata": {},
+            "source": _source_lines(text + " Then run the check in the cell after it.")}
+
+
 def student_notebook(notebook, name):
-    """The student version of a solution notebook (a dict in nbformat 4)."""
+    """The student version of a solution notebook (a dict in nbformat 4); each exercise opens with "Your task:"."""
     intro = {"cell_type": "markdown", "id": "exercise-intro", "metadata": {},
              "source": _source_lines(INTRO.format(name=name))}
-    return {**notebook, "cells": [intro, *(student_cell(cell) for cell in notebook["cells"])]}
+    cells = [intro]
+    for cell in notebook["cells"]:
+        if cell["cell_type"] == "code" and BEGIN in "".join(cell["source"]):
+            cells.append(task_cell(cell))
+        cells.append(student_cell(cell))
+    return {**notebook, "cells": cells}
 
 
 def notebook_text(notebook):

@@ -203,4 +203,4 @@ class FIDMonitor(keras.callbacks.Callback):
                 writer.writeheader()
             writer.writerow({"step": int(self.model.g_optimizer.iterations.numpy()), "epoch": epoch + 1, "fid": round(fid, 4),
                              "n": self.n, "seconds": round(time.perf_counter() - started, 2)})
-        print(f"  FID of {self.n} samples: {fid:.2f}", flush=True)
+        print(f"Epoch {epoch + 1}: FID of {self.n} samples {fid:.2f}", flush=True)

@@ -56,9 +56,9 @@ def _dataset_name(value):
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
-def _labelled_dataset_name(value):
+def _labeled_dataset_name(value):
     if data.is_folder(_dataset_name(value)) or data.split_class(value):
-        raise argparse.ArgumentTypeError(f"evaluation needs a labelled dataset, one of {sorted(data.DATASETS)}")
+        raise argparse.ArgumentTypeError(f"evaluation needs a labeled dataset, one of {sorted(data.DATASETS)}")
     return value
 
 
@@ -72,7 +72,7 @@ def _config_arguments(parser):
     parser.add_argument("--width", type=POSITIVE_INT, default=training.TrainConfig.width,
                         help="filters of the widest generator block are width * 2**(blocks-1)")
     parser.add_argument("--upsampling", choices=UPSAMPLING_STYLES, default=training.TrainConfig.upsampling,
-                        help="generator style: Conv2DTranspose, or UpSampling2D + Conv2D (default: resize for colour "
+                        help="generator style: Conv2DTranspose, or UpSampling2D + Conv2D (default: resize for color "
                              "images, transpose for MNIST)")
     parser.add_argument("--latent-dim", type=POSITIVE_INT, default=training.TrainConfig.latent_dim)
     parser.add_argument("--seed", type=SEED, default=0)
@@ -144,7 +144,7 @@ def build_parser():
     train.add_argument("--dropout", type=FRACTION, default=training.TrainConfig.dropout, help="discriminator dropout")
     train.add_argument("--label-smoothing", type=FRACTION, default=training.TrainConfig.label_smoothing)
     _stabilizer_arguments(train)
-    train.add_argument("--flip", action="store_true", help="mirror training images at random (small colour sets)")
+    train.add_argument("--flip", action="store_true", help="mirror training images at random (small color sets)")
     train.add_argument("--compile", dest="compile_mode", choices=("auto", *COMPILE_MODES), default="auto",
                        help="how the step runs; auto measures graph vs XLA once per machine")
     train.add_argument("--mixed-precision", action="store_true", help="float16 compute (for GPUs)")
@@ -180,7 +180,7 @@ def build_parser():
 
     evaluate = commands.add_parser("evaluate", help="FID, KID, Inception Score and class histogram; print JSON")
     evaluate.add_argument("source", help="a run directory, or a .npz written by 'sample'")
-    evaluate.add_argument("--dataset", type=_labelled_dataset_name, default="mnist")
+    evaluate.add_argument("--dataset", type=_labeled_dataset_name, default="mnist")
     evaluate.add_argument("--features", choices=("domain", "inception"), default="domain",
                           help="FID/KID features: the dataset's classifier (offline), or InceptionV3 (as in papers)")
     evaluate.add_argument("--n", type=POSITIVE_INT, default=10000,
@@ -197,7 +197,7 @@ def build_parser():
 def fid_monitor(dataset, run_dir, every, data_dir=None):
     """A FIDMonitor with the dataset's domain features, against FID_SAMPLES real training images."""
     if data.is_folder(dataset):
-        raise ValueError(f"--fid-every needs a labelled dataset ({', '.join(sorted(data.DATASETS))}), "
+        raise ValueError(f"--fid-every needs a labeled dataset ({', '.join(sorted(data.DATASETS))}), "
                          "whose classifier provides the features.")
     from gan_tutorial import features
     from gan_tutorial.callbacks import FIDMonitor

@@ -4,7 +4,7 @@ Two translators, ``G: A -> B`` and ``F: B -> A``, and two PatchGAN discriminator
 this a real B?) and ``D_A``. Each translator learns from its discriminator (least-squares
 adversarial loss) and from the cycle: ``F(G(a))`` must give back ``a`` and ``G(F(b))`` give back
 ``b`` (L1, weight 10), which ties every output to its input. An identity loss (weight 5) asks
-``G(b) = b``, which keeps colours. The discriminators see generated images from a history of
+``G(b) = b``, which keeps colors. The discriminators see generated images from a history of
 the last 50 (``ImagePool``). The learning rate stays constant for the first half of the run and
 falls linearly to 0 over the second (``LinearDecay``, by epochs or by the time budget).
 

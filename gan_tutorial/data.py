@@ -9,7 +9,7 @@ Two ways to get MNIST and CIFAR-10:
 
 And your own pictures: the dataset name ``folder:PATH`` reads every image under
 PATH (no labels needed) through ``keras.utils.image_dataset_from_directory``,
-centre-cropped to a square and resized (``load_folder``).
+center-cropped to a square and resized (``load_folder``).
 """
 
 import os
@@ -182,8 +182,8 @@ def warn_skipped(folder, skipped, total):
 def load_folder(folder, image_size=DEFAULT_FOLDER_IMAGE_SIZE, limit=None):
     """Every image under ``folder`` as float32 (N, image_size, image_size, 3) in [-1, 1].
 
-    Images are centre-cropped to a square, resized (bilinear), and converted to RGB
-    (grey is copied to three channels, alpha is dropped). Files that are not images or
+    Images are center-cropped to a square, resized (bilinear), and converted to RGB
+    (gray is copied to three channels, alpha is dropped). Files that are not images or
     cannot be decoded are skipped with one warning that counts and names them.
     """
     folder = os.path.expanduser(folder)

@@ -10,6 +10,8 @@ from gan_tutorial.losses import (ADVERSARIAL_LOSSES, discriminator_loss, feature
 from gan_tutorial.models import build_discriminator, build_generator, stabilized_discriminator
 
 COMPILE_MODES = ("eager", "graph", "xla")
+# What each mode is in TensorFlow's words (notebook 4): "graph" is the step traced by tf.function.
+COMPILE_MODE_NAMES = {"eager": "eager", "graph": "tf.function", "xla": "tf.function + XLA"}
 
 
 def share_of_replica(loss):
@@ -285,7 +287,7 @@ def generate(generator, n, seed=0, batch_size=500):
 
 
 def interpolate_noise(start, end, steps):
-    """``steps`` noise vectors (steps, latent_dim) from ``start`` to ``end`` along a great circle (slerp).
+    """``steps`` noise vectors (steps, latent_dim) from ``start`` to ``end`` along an arc (slerp), not a straight line.
 
     A straight line between two Gaussian noise vectors passes through vectors shorter than
     any the generator saw in training; spherical interpolation keeps the length typical.

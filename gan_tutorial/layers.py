@@ -76,7 +76,7 @@ class DiffAugment(keras.layers.Layer):
     """Differentiable augmentation (Zhao et al. 2020), applied to real and fake images before the discriminator.
 
     ``policy`` is a comma-separated subset of ``color`` (random brightness, saturation for
-    colour images, contrast), ``translation`` (shift by up to 1/8 of the size, zero padding)
+    color images, contrast), ``translation`` (shift by up to 1/8 of the size, zero padding)
     and ``cutout`` (a zeroed square half the size). Every operation is differentiable, so
     the generator still gets gradients through it; D never sees an unaugmented image, so it
     cannot memorize a small training set. Active only with ``training=True``.
@@ -117,11 +117,11 @@ class DiffAugment(keras.layers.Layer):
     def cutout(self, x):
         n, size = ops.shape(x)[0], x.shape[1]
         half = size // 4  # the square is size / 2 wide
-        centre_y = ops.reshape(ops.floor(self.uniform(n, 0.0, size)), (-1, 1, 1, 1))
-        centre_x = ops.reshape(ops.floor(self.uniform(n, 0.0, size)), (-1, 1, 1, 1))
+        center_y = ops.reshape(ops.floor(self.uniform(n, 0.0, size)), (-1, 1, 1, 1))
+        center_x = ops.reshape(ops.floor(self.uniform(n, 0.0, size)), (-1, 1, 1, 1))
         grid = ops.cast(ops.arange(size), "float32")
-        inside_y = ops.abs(ops.reshape(grid, (1, -1, 1, 1)) - centre_y) < half
-        inside_x = ops.abs(ops.reshape(grid, (1, 1, -1, 1)) - centre_x) < half
+        inside_y = ops.abs(ops.reshape(grid, (1, -1, 1, 1)) - center_y) < half
+        inside_x = ops.abs(ops.reshape(grid, (1, 1, -1, 1)) - center_x) < half
         return x * (1.0 - ops.cast(ops.logical_and(inside_y, inside_x), x.dtype))
 
     def call(self, images, training=False):

@@ -28,9 +28,9 @@ def discriminator_loss(real_logits, fake_logits, label_smoothing=0.0):
 def generator_loss(fake_logits):
     """Non-saturating generator loss, -mean(log D(G(z))); a scalar.
 
-    Minimising log(1 - D(G(z))) (the minimax form) gives vanishing gradients
+    Minimizing log(1 - D(G(z))) (the minimax form) gives vanishing gradients
     while the discriminator easily rejects the fakes; asking the fakes to be
-    labelled real gives strong gradients exactly then.
+    labeled real gives strong gradients exactly then.
     """
     return binary_cross_entropy(keras.ops.ones_like(fake_logits), fake_logits)
 
@@ -135,6 +135,6 @@ def cycle_consistency_loss(real_images, reconstructed_images):
 def identity_loss(real_images, same_domain_images):
     """Identity (Taigman et al. 2017, used by CycleGAN): mean |G(y) - y| for y already in G's target domain.
 
-    A translator shown a picture of its own output domain should leave it alone; this keeps colours.
+    A translator shown a picture of its own output domain should leave it alone; this keeps colors.
     """
     return keras.ops.mean(keras.ops.abs(real_images - same_domain_images))

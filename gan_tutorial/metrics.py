@@ -6,7 +6,7 @@
 * ``frechet_distance`` (FID), ``kernel_inception_distance`` (KID): how far the features
   of generated images lie from those of real images (0: indistinguishable).
 * ``inception_score`` (IS): how confident and how varied the class probabilities are.
-* ``nearest_neighbours``: the training images closest to a generated one (memorization).
+* ``nearest_neighbors``: the training images closest to a generated one (memorization).
 
 Features come from any feature extractor (``gan_tutorial.features``); the functions here
 only do the mathematics, so they are tested on arrays with known answers.
@@ -16,7 +16,7 @@ import numpy as np
 
 
 def class_report(probabilities, threshold=0.9, class_names=None):
-    """Summarise classifier outputs (N, K) for N generated images.
+    """Summarize classifier outputs (N, K) for N generated images.
 
     Returns a dict: ``n``; ``confident_share``, the share of images whose top
     probability exceeds ``threshold``; ``class_shares``, the share of images per
@@ -142,7 +142,7 @@ def inception_score(probabilities, splits=10):
     return float(np.mean(scores)), float(np.std(scores))
 
 
-def nearest_neighbours(queries, references, k=1, batch_size=256):
+def nearest_neighbors(queries, references, k=1, batch_size=256):
     """Indices and Euclidean distances of each query's ``k`` nearest references, nearest first.
 
     ``queries`` (Nq, ...) and ``references`` (Nr, ...) are flattened to vectors, so pass

@@ -10,7 +10,7 @@ Both are built from repeated blocks. The spatial size doubles (generator) or hal
 
 The generator upsamples in one of two styles: ``"transpose"`` (a stride-2
 ``Conv2DTranspose``, the DCGAN paper's choice) or ``"resize"`` (``UpSampling2D`` then
-``Conv2D``, which avoids the checkerboard artefacts of overlapping transposed kernels).
+``Conv2D``, which avoids the checkerboard artifacts of overlapping transposed kernels).
 """
 
 import keras

@@ -46,7 +46,7 @@ def save_grid(images, path, cols=None, scale=2):
 def save_gif(frame_paths, gif_path, seconds_per_frame=0.5, hold_last=4, max_frames=16, max_side=300):
     """Join PNG frames into a looping GIF; the last frame is shown ``hold_last`` times longer.
 
-    Keeps the size in check for colour photos, which GIF compresses poorly: at most
+    Keeps the size in check for color photos, which GIF compresses poorly: at most
     ``max_frames`` frames, evenly spaced from first to last, each shrunk by keeping
     every k-th pixel until its longer side is at most ``max_side`` (for grids that
     ``save_grid`` enlarged 2x, k = 2 gives back the images' own pixels).
@@ -147,7 +147,7 @@ def save_figure(fig, path):
     plt.close(fig)
 
 
-def show_neighbours(queries, references, indices, title=None, size=6):
+def show_neighbors(queries, references, indices, title=None, size=6):
     """Each query image in [-1, 1] followed by its nearest references (``indices`` (Nq, k)), one row each."""
     rows = [np.concatenate([query[np.newaxis], references[row]]) for query, row in zip(queries, indices)]
     return show_images(np.concatenate(rows), cols=indices.shape[1] + 1, title=title, size=size)

@@ -28,8 +28,8 @@ from gan_tutorial.plots import read_log
 RING_MODES, RING_RADIUS, RING_STD = 8, 2.0, 0.05
 
 
-def ring_centres(modes=RING_MODES, radius=RING_RADIUS):
-    """The ``modes`` centres (modes, 2) evenly spaced on a circle of ``radius``."""
+def ring_centers(modes=RING_MODES, radius=RING_RADIUS):
+    """The ``modes`` centers (modes, 2) evenly spaced on a circle of ``radius``."""
     angles = 2 * np.pi * np.arange(modes) / modes
     return (radius * np.stack([np.cos(angles), np.sin(angles)], axis=1)).astype("float32")
 
@@ -37,23 +37,23 @@ def ring_centres(modes=RING_MODES, radius=RING_RADIUS):
 def ring_data(n, modes=RING_MODES, radius=RING_RADIUS, std=RING_STD, seed=0):
     """``n`` points (n, 2) from a mixture of ``modes`` Gaussians of ``std`` on a ring, equally weighted."""
     rng = np.random.default_rng(seed)
-    centres = ring_centres(modes, radius)[rng.integers(0, modes, n)]
-    return (centres + std * rng.standard_normal((n, 2))).astype("float32")
+    centers = ring_centers(modes, radius)[rng.integers(0, modes, n)]
+    return (centers + std * rng.standard_normal((n, 2))).astype("float32")
 
 
-def modes_covered(points, centres, std=RING_STD, min_share=0.01):
+def modes_covered(points, centers, std=RING_STD, min_share=0.01):
     """Count the modes a set of 2-D points reaches, and how good the points are.
 
-    A point belongs to its nearest centre if it lies within 3 ``std`` of it (else it is
+    A point belongs to its nearest center if it lies within 3 ``std`` of it (else it is
     off every mode). A mode is covered if at least ``min_share`` of the points belong to it
     (VEEGAN counts 20 of 2,500, 0.8%). Returns a dict: ``modes_covered``, ``high_quality``
     (share of points on some mode) and ``mode_shares`` (share of all points per mode).
     """
-    points, centres = np.asarray(points, "float64"), np.asarray(centres, "float64")
-    distances = np.linalg.norm(points[:, None, :] - centres[None, :, :], axis=-1)
+    points, centers = np.asarray(points, "float64"), np.asarray(centers, "float64")
+    distances = np.linalg.norm(points[:, None, :] - centers[None, :, :], axis=-1)
     nearest = distances.argmin(axis=1)
     on_mode = distances.min(axis=1) <= 3 * std
-    shares = np.bincount(nearest[on_mode], minlength=len(centres)) / len(points)
+    shares = np.bincount(nearest[on_mode], minlength=len(centers)) / len(points)
     return {"modes_covered": int((shares >= min_share).sum()), "high_quality": round(float(on_mode.mean()), 4),
             "mode_shares": [round(float(s), 4) for s in shares]}
 
@@ -93,7 +93,7 @@ def train_toy(steps=2000, batch_size=256, learning_rate=1e-3, beta_1=0.5, seed=0
 
 @dataclasses.dataclass
 class Scorer:
-    """Scores image samples of a labelled dataset: the domain classifier's report and the domain FID."""
+    """Scores image samples of a labeled dataset: the domain classifier's report and the domain FID."""
 
     dataset: str
     classifier: keras.Model
@@ -181,19 +181,19 @@ COMBINATIONS = {
 
 
 def plot_ring(pictures, title="", std=RING_STD, limit=3.0):
-    """Scatter plots of generated 2-D points, one panel per ``{step: points}``, with the ring's centres; the figure.
+    """Scatter plots of generated 2-D points, one panel per ``{step: points}``, with the ring's centers; the figure.
 
     Each panel's title counts the modes covered (``modes_covered`` with the data's ``std``).
     """
     import matplotlib.pyplot as plt
 
-    centres = ring_centres()
+    centers = ring_centers()
     fig, axes = plt.subplots(1, len(pictures), figsize=(2.6 * len(pictures), 2.8), squeeze=False)
     for ax, (step, points) in zip(axes[0], pictures.items()):
         ax.scatter(points[:, 0], points[:, 1], s=2, alpha=0.4)
-        ax.scatter(centres[:, 0], centres[:, 1], s=40, marker="x", color="red")
+        ax.scatter(centers[:, 0], centers[:, 1], s=40, marker="x", color="red")
         ax.set(xlim=(-limit, limit), ylim=(-limit, limit), aspect="equal", xticks=[], yticks=[],
-               title=f"step {step}: {modes_covered(points, centres, std)['modes_covered']} of {len(centres)} modes")
+               title=f"step {step}: {modes_covered(points, centers, std)['modes_covered']} of {len(centers)} modes")
     fig.suptitle(title)
     fig.tight_layout()
     return fig
@@ -227,9 +227,9 @@ def plot_results(rows, baseline="baseline"):
     for ax, key, label in zip(axes, ("confident_share", "domain_fid"),
                               ("share read with confidence > 0.9 (higher is better)", "domain FID (lower is better)")):
         values = [row[key] * (100 if key == "confident_share" else 1) for row in rows]
-        ax.barh(names, values, color=["grey" if name == baseline else "tab:blue" for name in names])
+        ax.barh(names, values, color=["gray" if name == baseline else "tab:blue" for name in names])
         if baseline in names:
-            ax.axvline(values[names.index(baseline)], color="grey", linestyle="--")
+            ax.axvline(values[names.index(baseline)], color="gray", linestyle="--")
         ax.set_xlabel(label)
     axes[0].invert_yaxis()
     fig.tight_layout()

@@ -30,22 +30,22 @@ from gan_tutorial.models import DROPOUT, LATENT_DIM, WIDTH, build_generator
 from gan_tutorial.distribute import STRATEGIES
 from gan_tutorial.runtime import describe_device, set_seed
 
-DEFAULT_MAX_SECONDS = {"mnist": 300, "cifar10": 900}  # measured budgets; folders get the colour one
+DEFAULT_MAX_SECONDS = {"mnist": 300, "cifar10": 900}  # measured budgets; folders get the color one
 ARCHITECTURE_FIELDS = ("dataset", "latent_dim", "width", "image_shape", "upsampling", "spectral_norm", "minibatch_std",
                        "minibatch_discrimination", "ema", "model", "dataset_b")
 MODELS = ("dcgan", "cyclegan")  # cyclegan: gan_tutorial.cyclegan, translating dataset -> dataset_b
 
 
 def default_max_seconds(dataset):
-    """The training budget when neither epochs nor seconds are given: 5 minutes for MNIST, 15 for colour."""
+    """The training budget when neither epochs nor seconds are given: 5 minutes for MNIST, 15 for color."""
     return DEFAULT_MAX_SECONDS.get(dataset, DEFAULT_MAX_SECONDS["cifar10"])
 
 
 def default_upsampling(image_shape):
-    """The generator style when none is given: "resize" for colour images, "transpose" for grey ones.
+    """The generator style when none is given: "resize" for color images, "transpose" for gray ones.
 
     Measured on CIFAR-10 (15 minutes on a 2-core CPU, notebook 6): resize-then-convolve reached a domain FID of 59.9,
-    transposed convolutions 93.6, with visibly fewer checkerboard artefacts. MNIST's defaults were measured with
+    transposed convolutions 93.6, with visibly fewer checkerboard artifacts. MNIST's defaults were measured with
     transposed convolutions (notebook 5).
     """
     return "resize" if image_shape[-1] == 3 else "transpose"
@@ -62,7 +62,7 @@ class TrainConfig:
     batch_size: int = 64
     latent_dim: int = LATENT_DIM
     width: int = WIDTH
-    upsampling: str | None = None  # None: "resize" for colour images, "transpose" for grey (default_upsampling)
+    upsampling: str | None = None  # None: "resize" for color images, "transpose" for gray (default_upsampling)
     d_learning_rate: float = 2e-4
     g_learning_rate: float = 2e-4
     beta_1: float = 0.5
@@ -305,10 +305,10 @@ def _train(config, run_dir, chief_dir, strategy, images, data_dir, verbose, extr
         step_log,
         callbacks.SampleGrid(np.load(noise_path), os.path.join(run_dir, "samples")),
         callbacks.EpochCheckpoint(state, clock),
-        *extra_callbacks,
     ]
-    if verbose:
+    if verbose:  # before the extra callbacks: an epoch's progress line comes before what they print for it
         watchers.append(callbacks.ProgressBar(steps_per_epoch, config.batch_size, clock, config.epochs))
+    watchers.extend(extra_callbacks)
     interrupted = _fit(gan, config, state, dataset, steps_per_epoch, watchers, clock, step_log)
     write_outputs(run_dir)
     sampling_generator(gan).save(os.path.join(run_dir, "generator.keras"))
@@ -378,11 +378,11 @@ def _train_cyclegan(config, run_dir, images, data_dir, verbose, extra_callbacks)
         cyclegan.LinearDecay(config.d_learning_rate, config.g_learning_rate, clock, steps_per_epoch, config.epochs),
         cyclegan.TranslationGrid(*grid, os.path.join(run_dir, "samples")),
         callbacks.EpochCheckpoint(state, clock),
-        *extra_callbacks,
     ]
-    if verbose:
+    if verbose:  # before the extra callbacks, as in _train
         watchers.append(callbacks.ProgressBar(steps_per_epoch, config.batch_size, clock, config.epochs,
                                               names=gan.progress_names))
+    watchers.extend(extra_callbacks)
     interrupted = _fit(gan, config, state, dataset, steps_per_epoch, watchers, clock, step_log)
     write_outputs(run_dir)
     gan.save_translators(run_dir)

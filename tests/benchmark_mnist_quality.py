@@ -4,7 +4,7 @@
 
 Each ``--set`` is one configuration (TrainConfig fields, comma separated). For each,
 prints one JSON line: the settings, images/s, steps, and the classifier's report on
-10,000 samples (share labelled with confidence > 0.9, share of each digit). Runs go to
+10,000 samples (share labeled with confidence > 0.9, share of each digit). Runs go to
 ``runs/quality/<name>``; an existing run folder resumes, so delete it to measure afresh.
 """
 

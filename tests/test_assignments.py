@@ -112,6 +112,29 @@ def test_student_notebooks_hold_placeholders_and_no_outputs(path):
             assert source.count("raise NotImplementedError(") == regions > 0
 
 
+@pytest.mark.parametrize("path", sorted(RELEASED.glob("*.ipynb")), ids=lambda p: p.stem)
+def test_each_exercise_opens_with_your_task_and_no_text_points_at_the_exercise_folder(path):
+    cells = json.loads(path.read_text())["cells"]
+    for before, cell in zip(cells, cells[1:]):
+        if assignments.nbgrader(cell).get("solution"):
+            task = "".join(before["source"])
+            assert before["cell_type"] == "markdown" and task.startswith("**Your task:** complete `"), task
+    for cell in cells:
+        if cell["cell_type"] == "markdown":
+            text = "".join(cell["source"])
+            assert "notebooks/exercises" not in text and "`train_step` closely" not in text, text
+
+
+def test_the_task_names_each_function_to_complete_with_its_docstring():
+    cell = {"cell_type": "code", "id": "x", "metadata": {}, "source": [
+        "class Layer:\n", "    def call(self, x):\n", '        """Double x."""\n', "        ### BEGIN SOLUTION\n",
+        "        return 2 * x\n", "        ### END SOLUTION\n", "\n", "def helper():\n", '    """Given."""\n',
+        "    return 1\n"]}
+    assert "".join(assignments.task_cell(cell)["source"]) == (
+        "**Your task:** complete `Layer.call` (Double x) where it says `YOUR CODE HERE`. Then run the check in the cell "
+        "after it.")
+
+
 @pytest.fixture(scope="module")
 def grading(tmp_path_factory):
     """Grade the example submissions with the command line; return its printed table and its JSON report."""

@@ -66,8 +66,8 @@ def test_evaluate_real_digits(mnist_classifier, tmp_path, capsys):
 
 
 def test_evaluate_refuses_images_of_the_wrong_shape(tmp_path, capsys):
-    np.savez(tmp_path / "colour.npz", images=np.zeros((4, 32, 32, 3), "uint8"))
-    code, _, stderr = run(capsys, "evaluate", str(tmp_path / "colour.npz"), "--dataset", "mnist")
+    np.savez(tmp_path / "color.npz", images=np.zeros((4, 32, 32, 3), "uint8"))
+    code, _, stderr = run(capsys, "evaluate", str(tmp_path / "color.npz"), "--dataset", "mnist")
     assert code == 2 and "(32, 32, 3)" in stderr and "(28, 28, 1)" in stderr
 
 

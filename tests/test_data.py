@@ -99,16 +99,16 @@ def test_folder_images_are_cropped_resized_rgb_in_model_range(horse_folder, size
     assert images.std() > 0.1  # real pictures, not a constant
 
 
-def test_folder_converts_grey_and_rgba_and_crops_to_the_centre(tmp_path):
-    grey = np.zeros((40, 80, 1), "uint8")
-    grey[:, 20:60] = 255  # a white centre square between black side bands
-    write_png(tmp_path / "grey.png", grey)
+def test_folder_converts_gray_and_rgba_and_crops_to_the_center(tmp_path):
+    gray = np.zeros((40, 80, 1), "uint8")
+    gray[:, 20:60] = 255  # a white center square between black side bands
+    write_png(tmp_path / "gray.png", gray)
     rgba = np.zeros((16, 16, 4), "uint8")
     rgba[..., 0], rgba[..., 3] = 255, 100  # red, half transparent
     write_png(tmp_path / "sub" / "rgba.png", rgba)
     images = data.load_folder(str(tmp_path), 32)
     assert images.shape == (2, 32, 32, 3)
-    assert np.allclose(images[0], 1.0)  # the side bands were cropped away; grey copied to three channels
+    assert np.allclose(images[0], 1.0)  # the side bands were cropped away; gray copied to three channels
     assert np.allclose(images[1][..., 0], 1.0) and np.allclose(images[1][..., 1:], -1.0)  # alpha dropped
 
 

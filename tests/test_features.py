@@ -13,8 +13,8 @@ def test_inception_inputs_are_rgb_299_in_inception_range():
     inputs = keras.ops.convert_to_numpy(features.inception_inputs(gray.astype("float32")))
     assert inputs.shape == (3, 299, 299, 3)
     np.testing.assert_allclose(inputs[:, 0, 0, :], [[-1, -1, -1], [0.5, 0.5, 0.5], [1, 1, 1]], atol=1e-5)
-    colour = np.broadcast_to(np.array([-1.0, 0.0, 1.0], "float32"), (2, 32, 32, 3))
-    np.testing.assert_allclose(keras.ops.convert_to_numpy(features.inception_inputs(colour))[:, 100, 200],
+    color = np.broadcast_to(np.array([-1.0, 0.0, 1.0], "float32"), (2, 32, 32, 3))
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(features.inception_inputs(color))[:, 100, 200],
                                [[-1, 0, 1], [-1, 0, 1]], atol=1e-5)
 
 

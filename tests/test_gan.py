@@ -30,7 +30,7 @@ def test_one_step_moves_both_networks_and_logs_probabilities(small_config, mnist
 
 @pytest.mark.parametrize("image_shape, upsampling", [((32, 32, 3), "transpose"), ((32, 32, 3), "resize"),
                                                      ((64, 64, 3), "transpose")])
-def test_one_step_runs_for_colour_images(image_shape, upsampling):
+def test_one_step_runs_for_color_images(image_shape, upsampling):
     config = TrainConfig(dataset="cifar10", image_shape=image_shape, width=8, upsampling=upsampling, epochs=1)
     gan = new_gan(config)
     batch = tf.random.uniform((8, *image_shape), -1, 1, seed=0)

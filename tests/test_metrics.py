@@ -3,7 +3,7 @@ import pytest
 
 from gan_tutorial import data
 from gan_tutorial.metrics import (class_report, classifier_report, frechet_distance, frechet_distance_from_statistics,
-                                 inception_score, kernel_inception_distance, mmd_squared, nearest_neighbours)
+                                 inception_score, kernel_inception_distance, mmd_squared, nearest_neighbors)
 
 
 def test_class_report_on_known_probabilities():
@@ -107,11 +107,11 @@ def test_inception_score_of_a_constant_classifier_is_one():
     assert inception_score(np.tile([0.0, 1.0, 0.0], (100, 1))) == pytest.approx((1.0, 0.0))
 
 
-def test_nearest_neighbours_finds_the_closest_references_in_order():
+def test_nearest_neighbors_finds_the_closest_references_in_order():
     references = np.array([[0.0, 0.0], [10.0, 0.0], [0.0, 3.0], [5.0, 5.0]])
     queries = np.array([[0.0, 1.0], [9.0, 0.0]])
-    indices, distances = nearest_neighbours(queries, references, k=2, batch_size=1)
+    indices, distances = nearest_neighbors(queries, references, k=2, batch_size=1)
     np.testing.assert_array_equal(indices, [[0, 2], [1, 3]])
     np.testing.assert_allclose(distances, [[1.0, 2.0], [1.0, np.sqrt(41)]], rtol=1e-6)
     images = np.random.default_rng(5).uniform(-1, 1, (6, 4, 4, 1))
-    assert nearest_neighbours(images[2:4] + 0.01, images)[0].ravel().tolist() == [2, 3]
+    assert nearest_neighbors(images[2:4] + 0.01, images)[0].ravel().tolist() == [2, 3]

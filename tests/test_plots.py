@@ -18,7 +18,7 @@ def test_gif_keeps_first_and_last_frames_and_the_grids_own_pixels(tmp_path):
     assert frames[0].shape[:2] == grids[0].shape[:2]  # every 2nd pixel of the 2x grid: the grid itself
     last = frames[-1][..., :3].astype(int)
     distance_to = [np.mean(np.abs(last - g.astype(int))) for g in (grids[-1], grids[-2])]
-    assert distance_to[0] < 15 < 60 < distance_to[1]  # the last grid, up to the 256-colour palette, not its neighbour
+    assert distance_to[0] < 15 < 60 < distance_to[1]  # the last grid, up to the 256-color palette, not its neighbor
 
 
 def test_a_gif_of_one_frame(tmp_path):

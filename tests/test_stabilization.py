@@ -116,19 +116,19 @@ def test_stabilizers_names_what_is_on_whatever_the_defaults(small_config):
 
 
 def test_modes_covered_on_hand_made_points():
-    centres = stabilization.ring_centres()
+    centers = stabilization.ring_centers()
     std = stabilization.RING_STD
-    on_two = np.concatenate([np.repeat(centres[:1], 60, 0), np.repeat(centres[3:4], 40, 0)])
-    report = stabilization.modes_covered(on_two, centres)
+    on_two = np.concatenate([np.repeat(centers[:1], 60, 0), np.repeat(centers[3:4], 40, 0)])
+    report = stabilization.modes_covered(on_two, centers)
     assert report["modes_covered"] == 2 and report["high_quality"] == 1.0
     assert report["mode_shares"][0] == 0.6 and report["mode_shares"][3] == 0.4
-    everywhere = np.concatenate([np.repeat(centres, 10, 0) + 2 * std, np.zeros((20, 2))])  # 2 std off; 20 at 0
-    report = stabilization.modes_covered(everywhere, centres)
+    everywhere = np.concatenate([np.repeat(centers, 10, 0) + 2 * std, np.zeros((20, 2))])  # 2 std off; 20 at 0
+    report = stabilization.modes_covered(everywhere, centers)
     assert report["modes_covered"] == 8 and report["high_quality"] == 0.8
-    far = centres[:1] + 4 * std  # beyond 3 std: on no mode
-    assert stabilization.modes_covered(np.repeat(far, 10, 0), centres)["modes_covered"] == 0
-    one_stray = np.concatenate([np.repeat(centres[:1], 999, 0), centres[1:2]])  # 0.1% < 1%: not covered
-    assert stabilization.modes_covered(one_stray, centres)["modes_covered"] == 1
+    far = centers[:1] + 4 * std  # beyond 3 std: on no mode
+    assert stabilization.modes_covered(np.repeat(far, 10, 0), centers)["modes_covered"] == 0
+    one_stray = np.concatenate([np.repeat(centers[:1], 999, 0), centers[1:2]])  # 0.1% < 1%: not covered
+    assert stabilization.modes_covered(one_stray, centers)["modes_covered"] == 1
 
 
 def test_train_with_stabilizer_flags_then_sample_says_which_generator(tmp_path, capsys):
@@ -171,10 +171,10 @@ def test_a_run_saved_before_the_stabilizers_loads_with_them_off(tmp_path, small_
     assert training.restore_generator(str(tmp_path)).output_shape == (None, 28, 28, 1)  # the raw generator's key
     again = training.train(training.load_config(str(tmp_path)), str(tmp_path), images=mnist_small[0][:256],
                            verbose=False)
-    assert again.step == 4  # recognised as the same, finished run
+    assert again.step == 4  # recognized as the same, finished run
 
 
-def test_colour_images_default_to_the_resize_style():
+def test_color_images_default_to_the_resize_style():
     assert training.TrainConfig.for_dataset("cifar10").upsampling == "resize"
     assert training.TrainConfig.for_dataset("mnist").upsampling == "transpose"
     assert training.TrainConfig.for_dataset("cifar10", upsampling="transpose").upsampling == "transpose"

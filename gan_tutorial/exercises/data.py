@@ -48,7 +48,7 @@ def check_make_dataset(make_dataset):
         _fail(f"{call} does not shuffle: one epoch gives the images in the order {epochs[0][:12]}...")
     first = sorted(epochs[0][:10])
     if first == list(range(first[0], first[0] + 10)):
-        _fail(f"the first batch of {call} holds images {first}, ten neighbours: the batches are shuffled, not the "
+        _fail(f"the first batch of {call} holds images {first}, ten neighbors: the batches are shuffled, not the "
               "images. Shuffle before batching.")
     if max(first) < 30:
         _fail(f"the first batch of {call} holds only images {first}, all from the start of the "

@@ -29,7 +29,7 @@ def check_discriminator_block(discriminator_block):
 
 @exercise("03_discriminator", "gan_tutorial.models:build_discriminator")
 def check_build_discriminator(build_discriminator):
-    """Images -> one unbounded logit per image, for MNIST and colour shapes; dropout used; gradients flow."""
+    """Images -> one unbounded logit per image, for MNIST and color shapes; dropout used; gradients flow."""
     __tracebackhide__ = True
     name = "build_discriminator"
     for image_shape in [(28, 28, 1), (32, 32, 3)]:
@@ -129,13 +129,13 @@ def check_generator_loss(generator_loss):
     chance, call = _loss_value(name, generator_loss, [0.0, 0.0])
     if _close(chance, -math.log(2)):
         _fail(f"at chance (all logits 0) your generator loss is {chance:.4f} = log(1 - 0.5): that is "
-              "the minimax form, minimising log(1 - D(G(z))). Use the non-saturating form: binary "
+              "the minimax form, minimizing log(1 - D(G(z))). Use the non-saturating form: binary "
               "cross-entropy of the fake logits against target 1.")
     rejected, call = _loss_value(name, generator_loss, [-6.0, -6.0])
     if rejected < 1:
         _fail(f"your generator loss is {rejected:.4f} when the discriminator confidently rejects the "
               "fakes (logits -6); it should be large (about 6) so the generator learns most exactly "
-              "then. Are the labels swapped? The generator wants its fakes labelled real: target 1.")
+              "then. Are the labels swapped? The generator wants its fakes labeled real: target 1.")
     logits = [-6.0, 0.5, 2.0]
     value, call = _loss_value(name, generator_loss, logits)
     expected = _mean_bce(1, logits)

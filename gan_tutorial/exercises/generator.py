@@ -36,7 +36,7 @@ def _check_image_range(name, images, image_shape):
 
 @exercise("02_generator", "gan_tutorial.models:build_generator")
 def check_build_generator(build_generator):
-    """Noise (N, latent_dim) -> images (N, H, W, C) in [-1, 1] for MNIST and colour shapes; gradients flow."""
+    """Noise (N, latent_dim) -> images (N, H, W, C) in [-1, 1] for MNIST and color shapes; gradients flow."""
     __tracebackhide__ = True
     name = "build_generator"
     for image_shape in [(28, 28, 1), (32, 32, 3)]:

@@ -9,14 +9,14 @@ from gan_tutorial.exercises.core import exercise, _attempt, _fail, _passed
 
 
 def _write_test_folder(folder):
-    """Three images and two files to skip: a wide picture, red in its centre square and blue at the
-    sides; a white grey-scale square; a green RGBA square; a broken PNG; a text file."""
+    """Three images and two files to skip: a wide picture, red in its center square and blue at the
+    sides; a white gray-scale square; a green RGBA square; a broken PNG; a text file."""
     wide = np.zeros((10, 30, 3), "uint8")
     wide[:, :10, 2] = wide[:, 20:, 2] = 255
     wide[:, 10:20, 0] = 255
     green = np.zeros((12, 12, 4), "uint8")
     green[..., 1] = green[..., 3] = 255
-    for name, pixels in [("a_wide.png", wide), ("b_grey.png", np.full((12, 12, 1), 255, "uint8")),
+    for name, pixels in [("a_wide.png", wide), ("b_gray.png", np.full((12, 12, 1), 255, "uint8")),
                          ("c_rgba.png", green)]:
         keras.utils.save_img(str(folder / name), pixels, scale=False)
     (folder / "d_broken.png").write_bytes(b"not a png")
@@ -25,7 +25,7 @@ def _write_test_folder(folder):
 
 @exercise("07_your_own_images", "gan_tutorial.data:load_folder")
 def check_load_folder(load_folder):
-    """(N, size, size, 3) float in [-1, 1]; centre crop; grey and RGBA become RGB; broken files skipped; limit."""
+    """(N, size, size, 3) float in [-1, 1]; center crop; gray and RGBA become RGB; broken files skipped; limit."""
     __tracebackhide__ = True
     import pathlib
     import warnings
@@ -42,7 +42,7 @@ def check_load_folder(load_folder):
                                       image_size=8, limit=2, hints=hints))
     if images.ndim != 4 or images.shape[1:] != (8, 8, 3):
         _fail(f"{call} gives shape {images.shape}; expected (3, 8, 8, 3): image_size=(image_size, image_size) "
-              "and color_mode='rgb', so grey and RGBA images become three channels.")
+              "and color_mode='rgb', so gray and RGBA images become three channels.")
     if len(images) != 3:
         _fail(f"{call} gives {len(images)} images; expected 3: the broken PNG and the text file are skipped.")
     if images.dtype.kind != "f" or images.max() > 1 or images.min() < -1:
@@ -52,11 +52,11 @@ def check_load_folder(load_folder):
         _fail("your images are all in [0, 1]; the generator's tanh makes [-1, 1], so the real images must be "
               "in [-1, 1] too: images / 127.5 - 1.")
     if not np.allclose(images[0], [1, -1, -1], atol=0.05):
-        _fail("the wide picture (red in the centre, blue at the sides) came out with blue in it: it was "
+        _fail("the wide picture (red in the center, blue at the sides) came out with blue in it: it was "
               "squeezed into a square instead of cropped. Pass crop_to_aspect_ratio=True.")
     if not (np.allclose(images[1], 1, atol=0.05) and np.allclose(images[2], [-1, 1, -1], atol=0.05)):
-        _fail("the white grey-scale square or the green RGBA square came out in other colours: load with "
-              "color_mode='rgb', which copies grey to three channels and drops alpha.")
+        _fail("the white gray-scale square or the green RGBA square came out in other colors: load with "
+              "color_mode='rgb', which copies gray to three channels and drops alpha.")
     if len(limited) != 2:
         _fail(f"load_folder(folder, image_size=8, limit=2) gives {len(limited)} images; expected 2: "
               "dataset.take(limit) when a limit is given.")
