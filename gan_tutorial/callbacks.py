@@ -1,4 +1,4 @@
-"""Keras callbacks that watch a GAN train: budget, log, progress, samples, checkpoints, FID."""
+"""Keras callbacks that watch a GAN train: budget, log, progress, samples, checkpoints, FID, TensorBoard."""
 
 import csv
 import math
@@ -7,12 +7,13 @@ import sys
 import time
 
 import keras
+import tensorflow as tf
 
 from gan_tutorial.faults import PlainError
 from gan_tutorial.features import extract
 from gan_tutorial.gan import sampling_generator, seeded_noise
 from gan_tutorial.metrics import feature_statistics, frechet_distance_from_statistics
-from gan_tutorial.plots import save_grid
+from gan_tutorial.plots import grid, save_grid
 
 LOG_COLUMNS = ["step", "epoch", "seconds", "d_loss", "g_loss", "d_real", "d_fake"]
 FID_COLUMNS = ["step", "epoch", "fid", "n", "seconds"]
@@ -204,3 +205,63 @@ class FIDMonitor(keras.callbacks.Callback):
             writer.writerow({"step": int(self.model.g_optimizer.iterations.numpy()), "epoch": epoch + 1, "fid": round(fid, 4),
                              "n": self.n, "seconds": round(time.perf_counter() - started, 2)})
         print(f"Epoch {epoch + 1}: FID of {self.n} samples {fid:.2f}", flush=True)
+        if logs is not None:
+            logs["fid"] = fid  # for the callbacks after this one, e.g. TensorBoardLog
+
+
+def write_summary(tag, value, step, plugin, description=""):
+    """One TensorBoard summary in the default writer: ``plugin`` is 'scalars' (a number) or 'images' (a uint8
+    picture (H, W, C)).
+
+    Written as TensorBoard's own ``tf.summary.scalar`` and ``tf.summary.image`` write them, but with
+    TensorFlow's ``tf.summary.write`` alone: those two need the ``tensorboard`` package, which
+    TensorFlow no longer installs; only viewing the logs does.
+    """
+    if plugin == "images":
+        height, width = value.shape[:2]
+        value = tf.stack([str(width), str(height), tf.io.encode_png(value)])
+    else:
+        value = tf.constant(value, "float32")
+    metadata = tf.compat.v1.SummaryMetadata(summary_description=description,
+                                            plugin_data=tf.compat.v1.SummaryMetadata.PluginData(plugin_name=plugin))
+    tf.summary.write(tag, value, step=step, metadata=metadata)
+
+
+class TensorBoardLog(keras.callbacks.Callback):
+    """TensorBoard logs in ``folder``: per step d_loss, g_loss, D(x) and D(G(z)); per epoch the sample grid
+    of ``fixed_noise`` as an image, and the FID when a ``FIDMonitor`` before this callback measured one.
+
+    Steps count from ``first_step`` (the step the run resumes at). Open with ``tensorboard --logdir FOLDER``.
+    """
+
+    NAMES = {"d_loss": "loss/discriminator", "g_loss": "loss/generator", "d_real": "D(x)", "d_fake": "D(G(z))"}
+
+    def __init__(self, folder, fixed_noise, first_step=0):
+        super().__init__()
+        self.folder, self.fixed_noise, self.step = folder, fixed_noise, first_step
+
+    def on_train_begin(self, logs=None):
+        self.writer = tf.summary.create_file_writer(self.folder, flush_millis=1000)  # Ctrl-C loses at most 1 s
+        if self.step == 0:
+            self.write_grid(0)
+
+    def write_grid(self, epoch):
+        images = sampling_generator(self.model)(self.fixed_noise, training=False).numpy()
+        with self.writer.as_default():
+            write_summary("samples", grid(images), self.step, "images", "samples of the fixed noise after each epoch")
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.step += 1
+        with self.writer.as_default():
+            for key, name in self.NAMES.items():
+                write_summary(name, float(logs[key]), self.step, "scalars")
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.write_grid(epoch + 1)
+        if logs and "fid" in logs:
+            with self.writer.as_default():
+                write_summary("FID", logs["fid"], self.step, "scalars")
+        self.writer.flush()
+
+    def on_train_end(self, logs=None):
+        self.writer.close()

@@ -160,6 +160,9 @@ def build_parser():
     train.add_argument("--fid-every", type=POSITIVE_INT, metavar="K",
                        help=f"every K epochs, the FID (domain features) of {FID_SAMPLES} samples, written to "
                             "fid.csv and fid.png (off by default; each takes a few seconds of the budget)")
+    train.add_argument("--tensorboard", action="store_true",
+                       help="also write TensorBoard logs to OUT/tensorboard: per-step losses, D(x) and D(G(z)), the "
+                            "FID (with --fid-every) and the sample grid per epoch")
 
     sample = commands.add_parser("sample", help="write generated images (uint8) from a run's latest checkpoint")
     sample.add_argument("run_dir")
@@ -232,6 +235,7 @@ def run_train(args):
         d_learning_rate=args.d_learning_rate, g_learning_rate=args.g_learning_rate, beta_1=args.beta_1,
         dropout=args.dropout, label_smoothing=args.label_smoothing, flip=args.flip, compile_mode=args.compile_mode,
         mixed_precision=args.mixed_precision, strategy=args.strategy,
+        tensorboard=args.tensorboard,
         **{name: getattr(args, name) for name in STABILIZER_FIELDS})
     if args.fid_every and args.strategy == "multiworker":  # every worker would need its own fid.csv
         raise ValueError("--fid-every does not work with --strategy multiworker; evaluate the run afterwards.")

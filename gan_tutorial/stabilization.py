@@ -58,13 +58,13 @@ def modes_covered(points, centers, std=RING_STD, min_share=0.01):
             "mode_shares": [round(float(s), 4) for s in shares]}
 
 
-def toy_networks(latent_dim=2, hidden=128, dims=2, minibatch_std=False):
-    """A Dense generator (noise -> points) and discriminator (points -> logit) for 2-D toys."""
-    generator = keras.Sequential([keras.Input((latent_dim,)), layers.Dense(hidden, activation="relu"),
-                                  layers.Dense(hidden, activation="relu"), layers.Dense(dims)], name="toy_generator")
+def toy_networks(latent_dim=2, hidden=128, dims=2, minibatch_std=False, activation="relu"):
+    """A Dense generator (noise -> points) and discriminator (points -> logit) for toys of ``dims`` dimensions."""
+    generator = keras.Sequential([keras.Input((latent_dim,)), layers.Dense(hidden, activation=activation),
+                                  layers.Dense(hidden, activation=activation), layers.Dense(dims)], name="toy_generator")
     batch_features = [layers.Reshape((1, 1, hidden)), MinibatchStdDev(group_size=4), layers.Flatten()] if minibatch_std else []
-    discriminator = keras.Sequential([keras.Input((dims,)), layers.Dense(hidden, activation="relu"), *batch_features,
-                                      layers.Dense(hidden, activation="relu"), layers.Dense(1)],
+    discriminator = keras.Sequential([keras.Input((dims,)), layers.Dense(hidden, activation=activation), *batch_features,
+                                      layers.Dense(hidden, activation=activation), layers.Dense(1)],
                                      name="toy_discriminator")
     return generator, discriminator
 

@@ -11,6 +11,7 @@ A run directory holds everything a run makes::
     log.csv                per step: d_loss, g_loss, D(x), D(G(z)), seconds
     losses.png, discriminator.png   the log as curves
     fid.csv, fid.png       FID every few epochs, if asked for (callbacks.FIDMonitor, train --fid-every)
+    tensorboard/           TensorBoard logs, if asked for (callbacks.TensorBoardLog, train --tensorboard)
     generator.keras        the final generator (the EMA one if the run keeps an average), for keras.models.load_model
 """
 
@@ -93,6 +94,7 @@ class TrainConfig:
     strategy: str = "default"
     model: str = "dcgan"
     dataset_b: str | None = None  # cyclegan: the second domain
+    tensorboard: bool = False  # also write TensorBoard logs to RUN_DIR/tensorboard (callbacks.TensorBoardLog)
 
     def __post_init__(self):
         self.image_shape = tuple(self.image_shape)
@@ -309,6 +311,8 @@ def _train(config, run_dir, chief_dir, strategy, images, data_dir, verbose, extr
     if verbose:  # before the extra callbacks: an epoch's progress line comes before what they print for it
         watchers.append(callbacks.ProgressBar(steps_per_epoch, config.batch_size, clock, config.epochs))
     watchers.extend(extra_callbacks)
+    if config.tensorboard:  # after extra_callbacks, so that it sees the FID a FIDMonitor adds to the epoch's logs
+        watchers.append(callbacks.TensorBoardLog(os.path.join(run_dir, "tensorboard"), np.load(noise_path), state.step))
     interrupted = _fit(gan, config, state, dataset, steps_per_epoch, watchers, clock, step_log)
     write_outputs(run_dir)
     sampling_generator(gan).save(os.path.join(run_dir, "generator.keras"))

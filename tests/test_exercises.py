@@ -35,7 +35,12 @@ def test_every_exercise_of_the_issue_is_registered():
     assert {"generator_block", "build_generator", "grid", "discriminator_block", "build_discriminator",
             "discriminator_loss", "generator_loss", "train_step", "resize_block", "load_folder",
             "frechet_distance_from_statistics", "mmd_squared", "make_dataset", "gradient_penalty",
-            "MinibatchStdDev"} <= set(exercises.EXERCISES)
+            "MinibatchStdDev", "optimal_discriminator"} <= set(exercises.EXERCISES)
+
+
+def test_the_exercises_are_registered_in_notebook_order():
+    notebooks = [exercise.notebook for exercise in exercises.EXERCISES.values()]
+    assert notebooks == sorted(notebooks) and notebooks[0] == "00_the_gan_game"
 
 
 # Plausible wrong answers, each a small change to the reference answer.
@@ -295,7 +300,30 @@ def minibatch_std(name, spread="std", pooled=False):
 
 
 
+def density_ratio(name, rule):
+    """An optimal discriminator with one of the mistakes students make; ``rule(p_data, p_g)`` on float arrays."""
+    def optimal_discriminator(p_data, p_g):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return rule(np.asarray(p_data, "float64"), np.asarray(p_g, "float64"))
+
+    optimal_discriminator.__name__ = name
+    return optimal_discriminator
+
+
 WRONG_ANSWERS = [
+    ("optimal_discriminator", density_ratio("d_star_swapped", lambda p_data, p_g: p_g / (p_data + p_g)),
+     "p_data and p_g are swapped"),
+    ("optimal_discriminator", density_ratio("d_star_as_a_ratio", lambda p_data, p_g: p_data / p_g), "not a probability"),
+    ("optimal_discriminator", density_ratio("d_star_as_a_difference", lambda p_data, p_g: p_data - p_g),
+     "not a probability"),
+    ("optimal_discriminator", density_ratio("d_star_of_the_difference", lambda p_data, p_g: 1 / (1 + np.exp(p_g - p_data))),
+     "where the data is three times as dense"),
+    ("optimal_discriminator", density_ratio("d_star_averaged", lambda p_data, p_g: np.mean(p_data / (p_data + p_g))),
+     "one D*(x) per point"),
+    ("optimal_discriminator", density_ratio("d_star_nan_at_0_over_0", lambda p_data, p_g: p_data / (p_data + p_g)),
+     "is NaN (0 / 0)"),
+    ("optimal_discriminator", density_ratio("d_star_with_epsilon", lambda p_data, p_g: p_data / (p_data + p_g + 1e-12)),
+     "A small epsilon in the denominator gives 0 there"),
     ("build_generator", generator_with_three_channels,
      "your generator outputs (None, 28, 28, 3); expected (None, 28, 28, 1) - check the filters of the last "
      "Conv2DTranspose"),

@@ -28,6 +28,8 @@ from gan_tutorial.assignments import without_solution_markers
 NOTEBOOKS = pathlib.Path(__file__).resolve().parents[1] / "notebooks"
 MARKER = re.compile(r"^# From gan_tutorial/(\w+)\.py")
 SHOWN = {
+    "00_the_gan_game": {"optimal_discriminator", "mixture_density", "expected_log", "game_value", "jensen_shannon",
+                        "snapshot", "train_game"},
     "01_data": {"to_model_range", "make_dataset"},
     "02_generator": {"generator_block", "build_generator", "grid"},
     "03_discriminator": {"discriminator_block", "build_discriminator", "discriminator_loss", "generator_loss"},

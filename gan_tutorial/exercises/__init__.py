@@ -13,6 +13,7 @@ notebooks and grades submitted ones (see ``gan_tutorial.assignments``)."""
 
 # One module per notebook; importing them registers their checks in EXERCISES, in notebook order.
 from gan_tutorial.exercises.core import EXERCISES, Exercise, ExerciseFailed, exercise  # noqa: F401
+from gan_tutorial.exercises.the_gan_game import check_optimal_discriminator  # noqa: F401
 from gan_tutorial.exercises.data import check_make_dataset  # noqa: F401
 from gan_tutorial.exercises.generator import check_generator_block, check_build_generator, check_grid  # noqa: F401
 from gan_tutorial.exercises.discriminator import (  # noqa: F401
