@@ -49,11 +49,11 @@ class TimeBudget(keras.callbacks.Callback):
 
 
 class StepLog(keras.callbacks.Callback):
-    """Append one CSV row per step (LOG_COLUMNS); stop with a clear error on NaN or inf."""
+    """Append one CSV row per step (``columns``: LOG_COLUMNS by default); stop with a clear error on NaN or inf."""
 
-    def __init__(self, path, first_step, clock):
+    def __init__(self, path, first_step, clock, columns=LOG_COLUMNS):
         super().__init__()
-        self.path, self.step, self.clock = path, first_step, clock
+        self.path, self.step, self.clock, self.columns = path, first_step, clock, columns
         self.epoch = 0
 
     def on_train_begin(self, logs=None):
@@ -63,7 +63,7 @@ class StepLog(keras.callbacks.Callback):
             with open(self.path, newline="") as f:
                 rows = [r for r in csv.DictReader(f) if int(r["step"]) <= self.step]
         self._file = open(self.path, "w", newline="", buffering=1)  # line-buffered: Ctrl-C loses no row
-        self._writer = csv.DictWriter(self._file, LOG_COLUMNS)
+        self._writer = csv.DictWriter(self._file, self.columns)
         self._writer.writeheader()
         self._writer.writerows(rows)
 
@@ -72,7 +72,7 @@ class StepLog(keras.callbacks.Callback):
 
     def on_train_batch_end(self, batch, logs=None):
         self.step += 1
-        values = {key: float(logs[key]) for key in LOG_COLUMNS[3:]}
+        values = {key: float(logs[key]) for key in self.columns[3:]}
         for key, value in values.items():
             if not math.isfinite(value):
                 raise TrainingDivergedError(
@@ -100,8 +100,9 @@ class ProgressBar(keras.callbacks.Callback):
 
     NAMES = {"d_loss": "d_loss", "g_loss": "g_loss", "d_real": "D(x)", "d_fake": "D(G(z))"}
 
-    def __init__(self, steps_per_epoch, batch_size, clock, epochs=None, every_seconds=60.0, live=None):
+    def __init__(self, steps_per_epoch, batch_size, clock, epochs=None, every_seconds=60.0, live=None, names=None):
         super().__init__()
+        self.names = names or self.NAMES  # log key -> name on the bar and the lines
         self.steps_per_epoch, self.batch_size, self.clock, self.epochs = steps_per_epoch, batch_size, clock, epochs
         self.live = sys.stdout.isatty() if live is None else live
         self.every_seconds = every_seconds
@@ -116,15 +117,15 @@ class ProgressBar(keras.callbacks.Callback):
         if self.live:
             print(self.describe_epoch(epoch), flush=True)
             self.bar = keras.utils.Progbar(self.steps_per_epoch, verbose=1)
-        self._sums = dict.fromkeys(self.NAMES, 0.0)
+        self._sums = dict.fromkeys(self.names, 0.0)
         self._seen, self._started = 0, time.perf_counter()
 
     def on_train_batch_end(self, batch, logs=None):
         self._seen += 1
-        for key in self.NAMES:
+        for key in self.names:
             self._sums[key] += float(logs[key])
         if self.live:
-            self.bar.update(self._seen, [(name, float(logs[key])) for key, name in self.NAMES.items()], finalize=False)
+            self.bar.update(self._seen, [(name, float(logs[key])) for key, name in self.names.items()], finalize=False)
 
     def _last_epoch(self, epoch):
         return self.clock.exhausted() or getattr(self.model, "stop_training", False) or (self.epochs and epoch + 1 >= self.epochs)
@@ -139,7 +140,7 @@ class ProgressBar(keras.callbacks.Callback):
         due = self._printed_at is None or now - self._printed_at >= self.every_seconds
         if not (due or self._last_epoch(epoch)) or not self._seen:
             return
-        averages = ", ".join(f"{name} {self._sums[key] / self._seen:.2f}" for key, name in self.NAMES.items())
+        averages = ", ".join(f"{name} {self._sums[key] / self._seen:.2f}" for key, name in self.names.items())
         print(f"{self.describe_epoch(epoch)}: {averages}; {speed:,.0f} images/s", flush=True)
         self._printed_at = now
 

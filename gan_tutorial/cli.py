@@ -1,4 +1,4 @@
-"""Command line: ``gan-tutorial train | sample | bench | evaluate | exercises`` (also ``python -m gan_tutorial``).
+"""Command line: ``gan-tutorial train | sample | translate | bench | evaluate | exercises`` (also ``python -m gan_tutorial``).
 
 Errors are one line: exit code 2 for bad input, 1 for a fault during the run (a diverged
 training, a full disk, a run folder in use). GAN_TUTORIAL_DEBUG=1 shows the traceback instead.
@@ -57,7 +57,7 @@ def _dataset_name(value):
 
 
 def _labeled_dataset_name(value):
-    if data.is_folder(_dataset_name(value)):
+    if data.is_folder(_dataset_name(value)) or data.split_class(value):
         raise argparse.ArgumentTypeError(f"evaluation needs a labeled dataset, one of {sorted(data.DATASETS)}")
     return value
 
@@ -76,8 +76,9 @@ def _config_arguments(parser):
                              "images, transpose for MNIST)")
     parser.add_argument("--latent-dim", type=POSITIVE_INT, default=training.TrainConfig.latent_dim)
     parser.add_argument("--model", choices=MODELS, default=training.TrainConfig.model,
-                        help="generator: DCGAN (notebooks 2-9), or a compact StyleGAN2 (notebook 12; MNIST padded "
-                             "to 32 x 32)")
+                        help="dcgan: noise -> images of --dataset (notebooks 2-10); stylegan: a compact StyleGAN2 "
+                             "(notebook 12; MNIST padded to 32 x 32); cyclegan (train only): translate --dataset <-> "
+                             "--dataset-b (notebook 11; default cifar10:horse <-> cifar10:deer)")
     parser.add_argument("--seed", type=SEED, default=0)
     parser.add_argument("--limit", type=POSITIVE_INT, help="use only the first N training images")
     parser.add_argument("--data-dir",
@@ -160,6 +161,9 @@ def build_parser():
     train.add_argument("--conditioning", choices=("concat", "projection"), default=training.TrainConfig.conditioning,
                        help="how the discriminator reads the label: joined to the image (Mirza 2014) or projected "
                             "onto its features (Miyato 2018)")
+    train.add_argument("--dataset-b", type=_dataset_name,
+                       help="cyclegan: the second domain, a class such as cifar10:deer or folder:PATH")
+    train.set_defaults(dataset=None, width=None, batch_size=None)  # per model: see run_train
     train.add_argument("--fid-every", type=POSITIVE_INT, metavar="K",
                        help=f"every K epochs, the FID (domain features) of {FID_SAMPLES} samples, written to "
                             "fid.csv and fid.png (off by default; each takes a few seconds of the budget)")
@@ -177,6 +181,13 @@ def build_parser():
     sample.add_argument("--truncation", type=WEIGHT, default=1.0, metavar="PSI",
                         help="stylegan runs: the truncation trick, w pulled towards the mean w (1: off, 0: the mean "
                              "image; 0.7 trades variety for quality)")
+
+    translate = commands.add_parser("translate", help="translate a picture or a folder with a trained CycleGAN run")
+    translate.add_argument("run_dir")
+    translate.add_argument("input", help="a picture, or a folder of pictures (subfolders too)")
+    translate.add_argument("--out", required=True, help="the translated picture (a folder for a folder), same size")
+    translate.add_argument("--direction", choices=("a2b", "b2a"), default="a2b",
+                           help="a2b: --dataset -> --dataset-b of the run; b2a: back")
 
     bench = commands.add_parser("bench", help="images/s of the training step: eager, tf.function, XLA")
     _config_arguments(bench)
@@ -213,10 +224,26 @@ def fid_monitor(dataset, run_dir, every, data_dir=None):
 
 
 def run_train(args):
+    if args.model == "cyclegan":
+        from gan_tutorial.cyclegan import DEFAULT_BATCH_SIZE, DEFAULT_DOMAINS, DEFAULT_WIDTH
+
+        if (args.dataset is None) != (args.dataset_b is None):
+            raise ValueError("a CycleGAN needs both domains: give --dataset and --dataset-b, or neither "
+                             f"(for {DEFAULT_DOMAINS[0]} <-> {DEFAULT_DOMAINS[1]}).")
+        args.dataset, args.dataset_b = (args.dataset, args.dataset_b) if args.dataset else DEFAULT_DOMAINS
+        if data.image_shape_of(args.dataset, args.image_size) != data.image_shape_of(args.dataset_b, args.image_size):
+            raise ValueError(f"{args.dataset} and {args.dataset_b} have images of different sizes; give two folders "
+                             "(resized to --image-size) or two classes of one dataset.")
+        args.width, args.batch_size = args.width or DEFAULT_WIDTH, args.batch_size or DEFAULT_BATCH_SIZE
+    elif args.dataset_b is not None:
+        raise ValueError("--dataset-b is for --model cyclegan.")
+    args.dataset = args.dataset or "mnist"
+    args.width = args.width or training.TrainConfig.width
+    args.batch_size = args.batch_size or training.TrainConfig.batch_size
     config = training.TrainConfig.for_dataset(
-        args.dataset, args.image_size, epochs=args.epochs, max_seconds=args.max_seconds, batch_size=args.batch_size,
+        args.dataset, args.image_size, model=args.model, dataset_b=args.dataset_b,
+        epochs=args.epochs, max_seconds=args.max_seconds, batch_size=args.batch_size,
         width=args.width, upsampling=args.upsampling, latent_dim=args.latent_dim, seed=args.seed, limit=args.limit,
-        model=args.model,
         d_learning_rate=args.d_learning_rate, g_learning_rate=args.g_learning_rate, beta_1=args.beta_1,
         dropout=args.dropout, label_smoothing=args.label_smoothing, flip=args.flip, compile_mode=args.compile_mode,
         mixed_precision=args.mixed_precision, strategy=args.strategy, tensorboard=args.tensorboard,
@@ -224,8 +251,14 @@ def run_train(args):
         **{name: getattr(args, name) for name in STABILIZER_FIELDS})
     if args.fid_every and args.strategy == "multiworker":  # every worker would need its own fid.csv
         raise ValueError("--fid-every does not work with --strategy multiworker; evaluate the run afterwards.")
+    if args.fid_every and args.model == "cyclegan":
+        raise ValueError("--fid-every measures a dcgan's samples; a CycleGAN is measured by cyclegan.cycle_report.")
     monitors = [fid_monitor(args.dataset, args.out, args.fid_every, args.data_dir)] if args.fid_every else []
     result = training.train(config, args.out, data_dir=args.data_dir, extra_callbacks=monitors)
+    if args.model == "cyclegan":
+        print(f"Wrote {args.out}: samples/, progress.gif, losses.png, discriminator.png, log.csv, generator_a2b.keras, "
+              f"generator_b2a.keras ({result.step} steps, {result.epoch} epochs, {result.seconds:.0f} s of training).")
+        return 130 if result.interrupted else 0
     if distribute.is_chief(distribute.make_strategy(config.strategy)):  # the others wrote a temporary folder
         print(f"Wrote {args.out}: samples/, progress.gif, losses.png, discriminator.png, log.csv, generator.keras "
               f"({result.step} steps, {result.epoch} epochs, {result.seconds:.0f} s of training); samples and "
@@ -258,6 +291,15 @@ def run_sample(args):
     np.savez_compressed(args.out, images=data.to_uint8(images), **({} if labels is None else {"labels": labels}))
     print(f"Wrote {args.n} images {which + ' ' if which else ''}of shape {images.shape[1:]} (uint8) from the "
           f"{which_generator(args.run_dir)} generator to {args.out}")
+    return 0
+
+
+def run_translate(args):
+    from gan_tutorial.cyclegan import translate
+
+    written = translate(args.run_dir, args.input, args.out, args.direction)
+    print(f"Wrote {args.out}" if len(written) == 1 and written[0] == args.out
+          else f"Wrote {len(written)} translated pictures under {args.out}")
     return 0
 
 
@@ -327,7 +369,8 @@ def evaluation_report(args):
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
-    handlers = {"train": run_train, "sample": run_sample, "bench": run_bench, "evaluate": run_evaluate,
+    handlers = {"train": run_train, "sample": run_sample, "translate": run_translate, "bench": run_bench,
+                "evaluate": run_evaluate,
                 "exercises": assignments.run}
     try:
         return handlers[args.command](args)

@@ -45,11 +45,23 @@ def is_folder(name):
     return name.startswith(FOLDER_PREFIX)
 
 
+def split_class(name):
+    """(dataset, class) of a one-class name such as ``cifar10:horse``; None for other names."""
+    dataset, _, class_name = name.partition(":")
+    return (dataset, class_name) if dataset in DATASETS and class_name else None
+
+
 def check_dataset(name):
-    """Return ``name`` if it is a built-in dataset or ``folder:PATH``; else raise ValueError naming the choices."""
+    """Return ``name`` if it is a built-in dataset, one class of one (``cifar10:horse``) or ``folder:PATH``;
+    else raise ValueError naming the choices."""
     if is_folder(name):
         if not name[len(FOLDER_PREFIX):]:
             raise ValueError("Write a folder dataset as folder:PATH, e.g. folder:~/pictures/cats.")
+        return name
+    if split_class(name):
+        dataset, class_name = split_class(name)
+        if class_name not in CLASS_NAMES[dataset]:
+            raise ValueError(f"{dataset} has no class {class_name!r}; its classes are {CLASS_NAMES[dataset]}.")
         return name
     if name not in DATASETS:
         raise ValueError(f"Unknown dataset {name!r}; choose one of {sorted(DATASETS)} or folder:PATH.")
@@ -61,6 +73,7 @@ def image_shape_of(name, image_size=None):
     if is_folder(check_dataset(name)):
         size = image_size or DEFAULT_FOLDER_IMAGE_SIZE
         return (size, size, 3)
+    name = split_class(name)[0] if split_class(name) else name
     if image_size not in (None, IMAGE_SHAPES[name][0]):
         raise ValueError(f"{name} images are {IMAGE_SHAPES[name][0]} x {IMAGE_SHAPES[name][0]}; "
                          "an image size can be chosen only for folder:PATH datasets.")
@@ -248,8 +261,16 @@ def fit_size(images, size):
     return images[:, before:before + size, before:before + size]
 
 
+def class_images(name, split="train", data_dir=None, limit=None):
+    """The images of one class (``cifar10:horse``) in one split, float32 NHWC in [-1, 1] (first ``limit``)."""
+    dataset, class_name = split_class(check_dataset(name))
+    images, labels = load_images(dataset, split, data_dir)
+    return images[labels == CLASS_NAMES[dataset].index(class_name)][:limit]
+
+
 def training_images(name, data_dir=None, limit=None, image_size=None, labels=False):
-    """The training images of a built-in dataset or a ``folder:PATH``, float32 NHWC in [-1, 1].
+    """The training images of a built-in dataset, one class of one (``cifar10:horse``) or a ``folder:PATH``,
+    float32 NHWC in [-1, 1].
 
     ``labels=True``: ``(images, labels)``, the labels int64 (N,); a folder then needs a subfolder per class.
     ``image_size`` other than a built-in dataset's own pads its images to that size (``fit_size``).
@@ -257,6 +278,10 @@ def training_images(name, data_dir=None, limit=None, image_size=None, labels=Fal
     if is_folder(check_dataset(name)):
         folder, size = name[len(FOLDER_PREFIX):], image_size or DEFAULT_FOLDER_IMAGE_SIZE
         return load_labeled_folder(folder, size, limit)[:2] if labels else load_folder(folder, size, limit)
+    if split_class(name):
+        if labels:
+            raise ValueError(f"{name} is one class: a conditional GAN needs the whole dataset.")
+        return class_images(name, "train", data_dir, limit)
     images, classes = load_images(name, "train", data_dir, limit)
     if image_size not in (None, images.shape[1]):
         images = fit_size(images, image_size)

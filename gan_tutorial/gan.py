@@ -266,7 +266,7 @@ def stabilizers_on(config):
     return any(getattr(config, name) != value for name, value in STABILIZERS_OFF.items())
 
 
-MODELS = ("dcgan", "stylegan")
+MODELS = ("dcgan", "stylegan", "cyclegan")  # cyclegan: gan_tutorial.cyclegan, translating dataset -> dataset_b
 
 
 def generator_of(config):

@@ -111,3 +111,30 @@ def feature_matching_loss(real_features, fake_features):
     """
     difference = keras.ops.mean(real_features, axis=0) - keras.ops.mean(fake_features, axis=0)
     return keras.ops.mean(keras.ops.square(difference))
+
+
+def least_squares_discriminator_loss(real_scores, fake_scores):
+    """LSGAN (Mao et al. 2017) for D, as CycleGAN uses it: 0.5 * (mean((D(x) - 1)^2) + mean(D(G(x))^2)).
+
+    Scores are D's raw outputs (any shape, e.g. one per patch), with target 1 for real and 0
+    for fake; the factor 1/2 slows D relative to G, as in Zhu et al. (2017).
+    """
+    return 0.5 * (keras.ops.mean(keras.ops.square(real_scores - 1.0)) + keras.ops.mean(keras.ops.square(fake_scores)))
+
+
+def least_squares_generator_loss(fake_scores):
+    """LSGAN for G: mean((D(G(x)) - 1)^2), the fakes' squared distance from the score of real images."""
+    return keras.ops.mean(keras.ops.square(fake_scores - 1.0))
+
+
+def cycle_consistency_loss(real_images, reconstructed_images):
+    """Cycle consistency (Zhu et al. 2017): mean |F(G(x)) - x|, the L1 distance of a round trip from its start."""
+    return keras.ops.mean(keras.ops.abs(real_images - reconstructed_images))
+
+
+def identity_loss(real_images, same_domain_images):
+    """Identity (Taigman et al. 2017, used by CycleGAN): mean |G(y) - y| for y already in G's target domain.
+
+    A translator shown a picture of its own output domain should leave it alone; this keeps colors.
+    """
+    return keras.ops.mean(keras.ops.abs(real_images - same_domain_images))

@@ -128,6 +128,13 @@ def plot_losses(log, title="Losses"):
                        title, reference=(2 * math.log(2), "D loss at chance (2 ln 2)"))
 
 
+def plot_cycle_losses(log):
+    """A CycleGAN's losses per step (``cyclegan.CycleGAN``): least-squares adversarial, cycle and identity L1."""
+    return plot_curves(log, ["d_loss", "g_loss", "cycle_loss", "identity_loss"],
+                       ["discriminators (least squares)", "translators, adversarial", "cycle (L1, both ways)",
+                        "identity (L1, both ways)"], "loss", "CycleGAN losses (unweighted)")
+
+
 def plot_discriminator_outputs(log, title="What the discriminator believes"):
     """Mean D(x) on real and D(G(z)) on generated images per step; 0.5 means D cannot tell."""
     return plot_curves(log, ["d_real", "d_fake"], ["D(x), real images", "D(G(z)), generated images"],

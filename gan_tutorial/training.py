@@ -35,7 +35,7 @@ from gan_tutorial.runtime import describe_device, set_seed
 DEFAULT_MAX_SECONDS = {"mnist": 300, "cifar10": 900}  # measured budgets; folders get the color one
 ARCHITECTURE_FIELDS = ("dataset", "latent_dim", "width", "image_shape", "upsampling", "spectral_norm", "minibatch_std",
                        "minibatch_discrimination", "ema", "conditional", "conditioning", "n_classes", "model",
-                       "mapping_layers")
+                       "mapping_layers", "dataset_b")
 
 
 def default_max_seconds(dataset):
@@ -96,6 +96,8 @@ class TrainConfig:
     mixed_precision: bool = False
     n_samples: int = 64
     strategy: str = "default"
+    model: str = "dcgan"
+    dataset_b: str | None = None  # cyclegan: the second domain
     tensorboard: bool = False  # also write TensorBoard logs to RUN_DIR/tensorboard (callbacks.TensorBoardLog)
     # Class-conditional (notebook 10, gan_tutorial.conditional): the label enters both networks, the discriminator's
     # in the "concat" or the "projection" style. n_classes: None takes it from the dataset.
@@ -124,6 +126,13 @@ class TrainConfig:
         if self.strategy == "multiworker" and self.max_seconds is not None:
             raise ValueError("multiworker training needs --epochs and no time budget: each worker's clock "
                              "would stop it at a different step, and the others would wait forever.")
+        if self.model not in MODELS:
+            raise ValueError(f"model must be one of {MODELS}, got {self.model!r}.")
+        if self.model == "cyclegan" and (self.dataset_b is None or self.strategy != "default"):
+            raise ValueError("a CycleGAN needs a second domain (dataset_b, --dataset-b) and trains on one device.")
+        if self.model == "cyclegan" and self.compile_mode == "xla":  # cyclegan.ImagePool's updates vary in size
+            raise ValueError("a CycleGAN's step does not compile with XLA (its image pool stores a varying number "
+                             "of pictures); use --compile graph (the default for it).")
 
     @classmethod
     def for_dataset(cls, dataset, image_size=None, **overrides):
@@ -137,12 +146,15 @@ class TrainingState:
     def __init__(self, gan, folder, restore_folder=None):
         self.epoch = tf.Variable(0, dtype=tf.int64)
         self.seconds = tf.Variable(0.0, dtype=tf.float64)
-        checkpoint = tf.train.Checkpoint(
-            generator=gan.generator, discriminator=gan.discriminator,
-            d_optimizer=gan.d_optimizer, g_optimizer=gan.g_optimizer,
-            noise_seed=gan.seed_generator.state, epoch=self.epoch, seconds=self.seconds,
-            **({"ema_generator": gan.ema_generator} if getattr(gan, "ema_generator", None) is not None else {}),
-        )
+        if hasattr(gan, "checkpoint_objects"):  # another architecture names its own (e.g. cyclegan.CycleGAN)
+            checkpoint = tf.train.Checkpoint(**gan.checkpoint_objects(), epoch=self.epoch, seconds=self.seconds)
+        else:
+            checkpoint = tf.train.Checkpoint(
+                generator=gan.generator, discriminator=gan.discriminator,
+                d_optimizer=gan.d_optimizer, g_optimizer=gan.g_optimizer,
+                noise_seed=gan.seed_generator.state, epoch=self.epoch, seconds=self.seconds,
+                **({"ema_generator": gan.ema_generator} if getattr(gan, "ema_generator", None) is not None else {}),
+            )
         self.checkpoint, self.folder, self.gan = checkpoint, folder, gan
         self.restore_folder = restore_folder or folder  # the chief's, for the other workers of a cluster
         self.saved = None  # (epoch, step) of the newest good checkpoint
@@ -249,7 +261,8 @@ def write_outputs(run_dir):
         plots.save_gif(frames, os.path.join(run_dir, "progress.gif"))
     log = plots.read_log(os.path.join(run_dir, "log.csv"))
     if log:
-        plots.save_figure(plots.plot_losses(log), os.path.join(run_dir, "losses.png"))
+        plot = plots.plot_cycle_losses if "cycle_loss" in log else plots.plot_losses
+        plots.save_figure(plot(log), os.path.join(run_dir, "losses.png"))
         plots.save_figure(plots.plot_discriminator_outputs(log), os.path.join(run_dir, "discriminator.png"))
     fid_path = os.path.join(run_dir, "fid.csv")
     if log and os.path.exists(fid_path):
@@ -279,6 +292,10 @@ def train(config, run_dir, images=None, data_dir=None, verbose=True, extra_callb
 
 
 def _train(config, run_dir, chief_dir, strategy, images, data_dir, verbose, extra_callbacks):
+    if config.model == "cyclegan":
+        _write_config(config, run_dir)
+        set_seed(config.seed)
+        return _train_cyclegan(config, run_dir, images, data_dir, verbose, extra_callbacks)
     if images is None:
         images = data.training_images(config.dataset, data_dir, config.limit, config.image_shape[0],
                                       labels=config.conditional)
@@ -332,6 +349,15 @@ def _train(config, run_dir, chief_dir, strategy, images, data_dir, verbose, extr
     watchers.extend(extra_callbacks)
     if config.tensorboard:  # after extra_callbacks, so that it sees the FID a FIDMonitor adds to the epoch's logs
         watchers.append(callbacks.TensorBoardLog(os.path.join(run_dir, "tensorboard"), np.load(noise_path), state.step))
+    interrupted = _fit(gan, config, state, dataset, steps_per_epoch, watchers, clock, step_log)
+    write_outputs(run_dir)
+    sampling_generator(gan).save(os.path.join(run_dir, "generator.keras"))
+    distribute.remove_worker_dir(run_dir, chief_dir)
+    return TrainResult(gan, chief_dir, state.step, int(state.epoch), float(state.seconds), interrupted)
+
+
+def _fit(gan, config, state, dataset, steps_per_epoch, watchers, clock, step_log):
+    """Run ``gan.fit`` from the state's epoch; save on Ctrl-C (return True), name the good checkpoint on divergence."""
     interrupted = False
     try:
         gan.fit(dataset, epochs=config.epochs or 10**6, steps_per_epoch=steps_per_epoch, initial_epoch=int(state.epoch),
@@ -346,7 +372,58 @@ def _train(config, run_dir, chief_dir, strategy, images, data_dir, verbose, extr
         raise callbacks.TrainingDivergedError(message) from error
     finally:
         step_log.close()
+    return interrupted
+
+
+def _train_cyclegan(config, run_dir, images, data_dir, verbose, extra_callbacks):
+    """``_train`` for ``config.model == "cyclegan"``: (a, b) batches, four networks, a translation grid per epoch.
+
+    ``images``: a pair (images of A, images of B) in [-1, 1]; by default the training images of
+    ``config.dataset`` and ``config.dataset_b``. The grid shows test images (the first of each
+    domain's test split, or of its folder).
+    """
+    from gan_tutorial import cyclegan
+
+    size = config.image_shape[0]
+    if images is None:
+        images = tuple(cyclegan.domain_images(name, "train", size, data_dir, config.limit)
+                       for name in (config.dataset, config.dataset_b))
+    for name, domain in zip((config.dataset, config.dataset_b), images):
+        if tuple(domain.shape[1:]) != config.image_shape:
+            raise ValueError(f"{name} images have shape {domain.shape[1:]}, the config says {config.image_shape}.")
+    grid = [cyclegan.domain_images(name, "test", size, data_dir, cyclegan.GRID_IMAGES)
+            for name in (config.dataset, config.dataset_b)]
+    mode = "graph" if config.compile_mode == "auto" else config.compile_mode
+    gan = cyclegan.build_cyclegan(config, mode)
+    state = TrainingState(gan, os.path.join(run_dir, "checkpoints"))
+    resumed = state.restore()
+    if verbose:
+        where = f"resuming at epoch {int(state.epoch)}, step {state.step}" if resumed else "starting"
+        print(f"{describe_device()}; CycleGAN {config.dataset} <-> {config.dataset_b}, step compiled as {mode!r}; "
+              f"{where}.")
+    if _finished(config, state):
+        if verbose:
+            print("This run is already complete; raise --epochs or --max-seconds to train further.")
+        return TrainResult(gan, run_dir, state.step, int(state.epoch), float(state.seconds), False)
+    dataset = cyclegan.pair_dataset(*images, config.batch_size, seed=config.seed, flip=config.flip)
+    steps_per_epoch = min(map(len, images)) // config.batch_size
+    if steps_per_epoch == 0:
+        raise ValueError(f"Need at least one full batch in each domain: {min(map(len, images))} images < batch size "
+                         f"{config.batch_size}. Add images or lower the batch size.")
+    clock = callbacks.TimeBudget(config.max_seconds, float(state.seconds))
+    step_log = callbacks.StepLog(os.path.join(run_dir, "log.csv"), state.step, clock, gan.log_columns)
+    watchers = [
+        clock,
+        step_log,
+        cyclegan.LinearDecay(config.d_learning_rate, config.g_learning_rate, clock, steps_per_epoch, config.epochs),
+        cyclegan.TranslationGrid(*grid, os.path.join(run_dir, "samples")),
+        callbacks.EpochCheckpoint(state, clock),
+    ]
+    if verbose:  # before the extra callbacks, as in _train
+        watchers.append(callbacks.ProgressBar(steps_per_epoch, config.batch_size, clock, config.epochs,
+                                              names=gan.progress_names))
+    watchers.extend(extra_callbacks)
+    interrupted = _fit(gan, config, state, dataset, steps_per_epoch, watchers, clock, step_log)
     write_outputs(run_dir)
-    sampling_generator(gan).save(os.path.join(run_dir, "generator.keras"))
-    distribute.remove_worker_dir(run_dir, chief_dir)
-    return TrainResult(gan, chief_dir, state.step, int(state.epoch), float(state.seconds), interrupted)
+    gan.save_translators(run_dir)
+    return TrainResult(gan, run_dir, state.step, int(state.epoch), float(state.seconds), interrupted)

@@ -437,6 +437,32 @@ WRONG_ANSWERS = [
 ]
 
 
+def cycle_loss(name, how):
+    def cycle_consistency_loss(real_images, reconstructed_images):
+        difference = reconstructed_images - real_images
+        if how == "numpy":
+            return np.mean(np.abs(np.asarray(difference)))
+        value = {"l2": lambda: keras.ops.mean(keras.ops.square(difference)),
+                 "signed": lambda: keras.ops.abs(keras.ops.mean(difference)),
+                 "sum": lambda: keras.ops.sum(keras.ops.abs(difference)),
+                 "weighted": lambda: 10.0 * keras.ops.mean(keras.ops.abs(difference)),
+                 "per_image": lambda: keras.ops.mean(keras.ops.abs(difference), axis=(1, 2, 3))}[how]
+        return value()
+
+    cycle_consistency_loss.__name__ = name
+    return cycle_consistency_loss
+
+
+WRONG_ANSWERS += [
+    ("cycle_consistency_loss", cycle_loss("cycle_loss_l2", "l2"), "mean squared error (L2)"),
+    ("cycle_consistency_loss", cycle_loss("cycle_loss_signed", "signed"), "Take the absolute value first"),
+    ("cycle_consistency_loss", cycle_loss("cycle_loss_summed", "sum"), "the sum of absolute errors"),
+    ("cycle_consistency_loss", cycle_loss("cycle_loss_weighted", "weighted"), "return the plain L1"),
+    ("cycle_consistency_loss", cycle_loss("cycle_loss_per_image", "per_image"), "one number for the batch"),
+    ("cycle_consistency_loss", cycle_loss("cycle_loss_in_numpy", "numpy"), "not NumPy"),
+]
+
+
 @pytest.mark.parametrize("name, answer, message", WRONG_ANSWERS, ids=[a.__name__ for _, a, _ in WRONG_ANSWERS])
 def test_a_plausible_wrong_answer_gets_a_helpful_message(name, answer, message):
     with pytest.raises(exercises.ExerciseFailed) as failure:

@@ -43,6 +43,9 @@ SHOWN = {
                             "wasserstein_critic_loss", "gradient_penalty", "r1_penalty", "StabilizedGAN", "DiffAugment"},
     "10_conditional_gan": {"build_conditional_generator", "projection_logits", "ConditionalDiscriminator",
                            "ConditionalGAN", "build_conditional_gan"},
+    "11_cyclegan": {"instance_norm", "residual_block", "build_translator", "build_patch_discriminator",
+                    "least_squares_discriminator_loss", "least_squares_generator_loss", "cycle_consistency_loss",
+                    "identity_loss", "ImagePool", "CycleGAN", "decay_factor"},
     "12_stylegan": {"modulated_conv2d", "ModulatedConv2D", "NoiseInjection", "mix_styles", "truncate", "StyleGenerator"},
 }
 

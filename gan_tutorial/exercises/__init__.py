@@ -24,4 +24,5 @@ from gan_tutorial.exercises.your_own_images import check_load_folder  # noqa: F4
 from gan_tutorial.exercises.evaluation import check_frechet_distance_from_statistics, check_mmd_squared  # noqa: F401
 from gan_tutorial.exercises.stabilizing_gans import check_MinibatchStdDev, check_gradient_penalty  # noqa: F401
 from gan_tutorial.exercises.conditional_gan import check_projection_logits  # noqa: F401
+from gan_tutorial.exercises.cyclegan import check_cycle_consistency_loss  # noqa: F401
 from gan_tutorial.exercises.stylegan import check_modulated_conv2d  # noqa: F401
