@@ -126,8 +126,11 @@ class TrainConfig:
         if self.strategy == "multiworker" and self.max_seconds is not None:
             raise ValueError("multiworker training needs --epochs and no time budget: each worker's clock "
                              "would stop it at a different step, and the others would wait forever.")
-        if self.model not in MODELS:
-            raise ValueError(f"model must be one of {MODELS}, got {self.model!r}.")
+        if self.conditional and self.model != "dcgan":
+            raise ValueError(f"conditional training is for the dcgan model (notebook 10), not {self.model!r}.")
+        if self.tensorboard and self.model == "cyclegan":
+            raise ValueError("--tensorboard does not cover a CycleGAN yet: its losses are in log.csv and its "
+                             "translations in samples/.")
         if self.model == "cyclegan" and (self.dataset_b is None or self.strategy != "default"):
             raise ValueError("a CycleGAN needs a second domain (dataset_b, --dataset-b) and trains on one device.")
         if self.model == "cyclegan" and self.compile_mode == "xla":  # cyclegan.ImagePool's updates vary in size

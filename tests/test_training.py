@@ -125,3 +125,12 @@ def test_the_progress_line_is_one_per_epoch_at_most_one_a_minute_and_always_the_
     assert [line.split(" (")[0] for line in lines] == ["Epoch 1", "Epoch 4", "Epoch 7", "Epoch 10", "Epoch 12"]
     assert lines[0].startswith("Epoch 1 (25 of 300 s): d_loss 2.00, g_loss 2.00, D(x) 0.25, D(G(z)) 0.75; ")
     assert lines[0].endswith(" images/s")
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"model": "stylegan", "conditional": True}, "conditional training is for the dcgan model"),
+    ({"model": "cyclegan", "dataset_b": "cifar10:deer", "tensorboard": True}, "--tensorboard does not cover a CycleGAN"),
+])
+def test_combinations_the_models_do_not_support_are_refused_in_one_line(options, message):
+    with pytest.raises(ValueError, match=message):
+        training.TrainConfig.for_dataset("cifar10:horse" if options["model"] == "cyclegan" else "mnist", **options)
