@@ -60,6 +60,6 @@ def check_load_folder(load_folder):
     if len(limited) != 2:
         _fail(f"load_folder(folder, image_size=8, limit=2) gives {len(limited)} images; expected 2: "
               "dataset.take(limit) when a limit is given.")
-    _passed(name, "(3, 8, 8, 3) in [-1, 1], centre-cropped, grey and RGBA as RGB, broken files skipped, limit "
+    _passed(name, "(3, 8, 8, 3) in [-1, 1], center-cropped, gray and RGBA as RGB, broken files skipped, limit "
             "honoured.")
 
