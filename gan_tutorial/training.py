@@ -13,6 +13,10 @@ A run directory holds everything a run makes::
     fid.csv, fid.png       FID every few epochs, if asked for (callbacks.FIDMonitor, train --fid-every)
     tensorboard/           TensorBoard logs, if asked for (callbacks.TensorBoardLog, train --tensorboard)
     generator.keras        the final generator (the EMA one if the run keeps an average), for keras.models.load_model
+
+Every architecture (``config.model``: dcgan, stylegan, cyclegan) trains through the same ``train``:
+a CycleGAN's grids translate fixed test images instead of drawing fixed noise, and it saves its two
+translators, generator_a2b.keras and generator_b2a.keras, instead of one generator.
 """
 
 import dataclasses
@@ -23,7 +27,7 @@ import os
 import numpy as np
 import tensorflow as tf
 
-from gan_tutorial import benchmark, callbacks, checkpoints, data, distribute, plots
+from gan_tutorial import benchmark, callbacks, checkpoints, cyclegan, data, distribute, plots
 from gan_tutorial.faults import RunError, RunLock
 from gan_tutorial.gan import (COMPILE_MODES, GAN, MODELS, STABILIZERS_OFF, generator_of, sampling_generator,
                               seeded_noise)
@@ -295,24 +299,15 @@ def train(config, run_dir, images=None, data_dir=None, verbose=True, extra_callb
 
 
 def _train(config, run_dir, chief_dir, strategy, images, data_dir, verbose, extra_callbacks):
-    if config.model == "cyclegan":
-        _write_config(config, run_dir)
-        set_seed(config.seed)
-        return _train_cyclegan(config, run_dir, images, data_dir, verbose, extra_callbacks)
-    if images is None:
-        images = data.training_images(config.dataset, data_dir, config.limit, config.image_shape[0],
-                                      labels=config.conditional)
-    images, labels = images if config.conditional else (images, None)
-    if config.conditional and config.n_classes is None:  # a folder: one class per subfolder
-        config = dataclasses.replace(config, n_classes=int(np.max(labels)) + 1)
+    """The one training path of every architecture; what differs between them is in the helpers below it."""
+    config, images, labels = _training_images(config, images, data_dir)
     _write_config(config, run_dir)
     set_seed(config.seed)
-    if tuple(images.shape[1:]) != config.image_shape:
-        raise ValueError(f"Images have shape {images.shape[1:]}, the config says {config.image_shape}.")
     mode = config.compile_mode
-    if mode == "auto":  # XLA is measured on one device; under a strategy, use graph mode
-        mode = benchmark.fastest_mode(config, images, labels) if config.strategy == "default" else "graph"
-    gan = distribute.build_distributed_gan(config, strategy, mode)
+    if mode == "auto":  # XLA is measured on one device; under a strategy (and for a CycleGAN), use graph mode
+        mode = (benchmark.fastest_mode(config, images, labels)
+                if config.strategy == "default" and config.model != "cyclegan" else "graph")
+    gan = _build(config, strategy, mode)
     state = TrainingState(gan, os.path.join(run_dir, "checkpoints"), os.path.join(chief_dir, "checkpoints"))
     resumed = state.restore()
     if resumed:  # the checkpoint holds the learning rates it was trained with: this run's apply
@@ -320,43 +315,110 @@ def _train(config, run_dir, chief_dir, strategy, images, data_dir, verbose, extr
         gan.g_optimizer.learning_rate = config.g_learning_rate
     if verbose:
         where = f"resuming at epoch {int(state.epoch)}, step {state.step}" if resumed else "starting"
-        print(f"{describe_device(strategy)}; step compiled as {mode!r}; {where}.")
+        what = f"CycleGAN {config.dataset} <-> {config.dataset_b}, " if config.model == "cyclegan" else ""
+        print(f"{describe_device(strategy)}; {what}step compiled as {mode!r}; {where}.")
     if _finished(config, state):
         if verbose:
             print("This run is already complete; raise --epochs or --max-seconds to train further.")
         distribute.remove_worker_dir(run_dir, chief_dir)
         return TrainResult(gan, chief_dir, state.step, int(state.epoch), float(state.seconds), False)
 
+    dataset, steps_per_epoch = _training_dataset(config, images, labels)
+    clock = callbacks.TimeBudget(config.max_seconds, float(state.seconds))
+    step_log = callbacks.StepLog(os.path.join(run_dir, "log.csv"), state.step, clock,
+                                 getattr(gan, "log_columns", callbacks.LOG_COLUMNS))
+    watchers = [
+        clock,
+        step_log,
+        *_epoch_callbacks(config, run_dir, data_dir, clock, steps_per_epoch),
+        callbacks.EpochCheckpoint(state, clock),
+    ]
+    if verbose:  # before the extra callbacks: an epoch's progress line comes before what they print for it
+        watchers.append(callbacks.ProgressBar(steps_per_epoch, config.batch_size, clock, config.epochs,
+                                              names=getattr(gan, "progress_names", None)))
+    watchers.extend(extra_callbacks)
+    if config.tensorboard:  # after extra_callbacks, so that it sees the FID a FIDMonitor adds to the epoch's logs
+        noise = np.load(os.path.join(run_dir, "fixed_noise.npy"))
+        watchers.append(callbacks.TensorBoardLog(os.path.join(run_dir, "tensorboard"), noise, state.step))
+    interrupted = _fit(gan, config, state, dataset, steps_per_epoch, watchers, clock, step_log)
+    write_outputs(run_dir)
+    _export(config, gan, run_dir)
+    distribute.remove_worker_dir(run_dir, chief_dir)
+    return TrainResult(gan, chief_dir, state.step, int(state.epoch), float(state.seconds), interrupted)
+
+
+def _training_images(config, images, data_dir):
+    """(config, images, labels): the arrays a run trains on, checked against the config.
+
+    ``images``: float32 (N, H, W, C) in [-1, 1], by default the training images of ``config.dataset``;
+    ``(images, labels)`` for a conditional config (a folder's config gets its number of classes
+    here); for a CycleGAN, the pair (images of A, images of B), by default the training images of
+    ``config.dataset`` and ``config.dataset_b``.
+    """
+    if config.model == "cyclegan":
+        names = (config.dataset, config.dataset_b)
+        if images is None:
+            images = tuple(cyclegan.domain_images(name, "train", config.image_shape[0], data_dir, config.limit)
+                           for name in names)
+        domains, labels = zip(names, images), None
+    else:
+        if images is None:
+            images = data.training_images(config.dataset, data_dir, config.limit, config.image_shape[0],
+                                          labels=config.conditional)
+        images, labels = images if config.conditional else (images, None)
+        if config.conditional and config.n_classes is None:  # a folder: one class per subfolder
+            config = dataclasses.replace(config, n_classes=int(np.max(labels)) + 1)
+        domains = [(config.dataset, images)]
+    for name, domain in domains:
+        if tuple(domain.shape[1:]) != config.image_shape:
+            raise ValueError(f"{name} images have shape {domain.shape[1:]}, the config says {config.image_shape}.")
+        if len(domain) < config.batch_size:
+            raise ValueError(f"Need at least one full batch: {name} has {len(domain)} images, fewer than the batch "
+                             f"size {config.batch_size}. Add images or lower the batch size.")
+    return config, images, labels
+
+
+def _build(config, strategy, mode):
+    """The compiled GAN of ``config``: a CycleGAN's four networks, or a generator and discriminator per replica."""
+    if config.model == "cyclegan":  # TrainConfig allows only the default strategy for it
+        return cyclegan.build_cyclegan(config, mode)
+    return distribute.build_distributed_gan(config, strategy, mode)
+
+
+def _training_dataset(config, images, labels):
+    """(endless dataset of batches, steps per epoch); made after ``set_seed``, so that its shuffling is the run's."""
+    if config.model == "cyclegan":
+        dataset = cyclegan.pair_dataset(*images, config.batch_size, seed=config.seed, flip=config.flip)
+        return dataset, min(map(len, images)) // config.batch_size
     # One iterator for the whole run: without repeat(), fit() makes a new iterator every
     # epoch, and with 60000 images in the pipeline that stalled the first step for up to 20 s.
     if config.conditional:
         dataset = data.make_labeled_dataset(images, labels, config.batch_size, seed=config.seed, flip=config.flip)
     else:
         dataset = data.make_dataset(images, config.batch_size, seed=config.seed, flip=config.flip)
-    dataset = dataset.repeat()
-    dataset = distribute.shard_by_data(dataset)
-    steps_per_epoch = len(images) // config.batch_size
+    return distribute.shard_by_data(dataset.repeat()), len(images) // config.batch_size
+
+
+def _epoch_callbacks(config, run_dir, data_dir, clock, steps_per_epoch):
+    """What each architecture does every epoch besides logging and checkpoints: its picture (and schedule)."""
+    if config.model == "cyclegan":  # fixed test images translated both ways; the learning rates' linear decay
+        grid = [cyclegan.domain_images(name, "test", config.image_shape[0], data_dir, cyclegan.GRID_IMAGES)
+                for name in (config.dataset, config.dataset_b)]
+        return [cyclegan.LinearDecay(config.d_learning_rate, config.g_learning_rate, clock, steps_per_epoch,
+                                     config.epochs),
+                cyclegan.TranslationGrid(*grid, os.path.join(run_dir, "samples"))]
     noise_path = os.path.join(run_dir, "fixed_noise.npy")
     if not os.path.exists(noise_path):
         np.save(noise_path, seeded_noise(config.n_samples, config.latent_dim, config.seed))
-    clock = callbacks.TimeBudget(config.max_seconds, float(state.seconds))
-    step_log = callbacks.StepLog(os.path.join(run_dir, "log.csv"), state.step, clock)
-    watchers = [
-        clock,
-        step_log,
-        callbacks.SampleGrid(np.load(noise_path), os.path.join(run_dir, "samples")),
-        callbacks.EpochCheckpoint(state, clock),
-    ]
-    if verbose:  # before the extra callbacks: an epoch's progress line comes before what they print for it
-        watchers.append(callbacks.ProgressBar(steps_per_epoch, config.batch_size, clock, config.epochs))
-    watchers.extend(extra_callbacks)
-    if config.tensorboard:  # after extra_callbacks, so that it sees the FID a FIDMonitor adds to the epoch's logs
-        watchers.append(callbacks.TensorBoardLog(os.path.join(run_dir, "tensorboard"), np.load(noise_path), state.step))
-    interrupted = _fit(gan, config, state, dataset, steps_per_epoch, watchers, clock, step_log)
-    write_outputs(run_dir)
-    sampling_generator(gan).save(os.path.join(run_dir, "generator.keras"))
-    distribute.remove_worker_dir(run_dir, chief_dir)
-    return TrainResult(gan, chief_dir, state.step, int(state.epoch), float(state.seconds), interrupted)
+    return [callbacks.SampleGrid(np.load(noise_path), os.path.join(run_dir, "samples"))]
+
+
+def _export(config, gan, run_dir):
+    """Save the finished networks for ``keras.models.load_model``: the generator, or a CycleGAN's two translators."""
+    if config.model == "cyclegan":
+        gan.save_translators(run_dir)
+    else:
+        sampling_generator(gan).save(os.path.join(run_dir, "generator.keras"))
 
 
 def _fit(gan, config, state, dataset, steps_per_epoch, watchers, clock, step_log):
@@ -376,57 +438,3 @@ def _fit(gan, config, state, dataset, steps_per_epoch, watchers, clock, step_log
     finally:
         step_log.close()
     return interrupted
-
-
-def _train_cyclegan(config, run_dir, images, data_dir, verbose, extra_callbacks):
-    """``_train`` for ``config.model == "cyclegan"``: (a, b) batches, four networks, a translation grid per epoch.
-
-    ``images``: a pair (images of A, images of B) in [-1, 1]; by default the training images of
-    ``config.dataset`` and ``config.dataset_b``. The grid shows test images (the first of each
-    domain's test split, or of its folder).
-    """
-    from gan_tutorial import cyclegan
-
-    size = config.image_shape[0]
-    if images is None:
-        images = tuple(cyclegan.domain_images(name, "train", size, data_dir, config.limit)
-                       for name in (config.dataset, config.dataset_b))
-    for name, domain in zip((config.dataset, config.dataset_b), images):
-        if tuple(domain.shape[1:]) != config.image_shape:
-            raise ValueError(f"{name} images have shape {domain.shape[1:]}, the config says {config.image_shape}.")
-    grid = [cyclegan.domain_images(name, "test", size, data_dir, cyclegan.GRID_IMAGES)
-            for name in (config.dataset, config.dataset_b)]
-    mode = "graph" if config.compile_mode == "auto" else config.compile_mode
-    gan = cyclegan.build_cyclegan(config, mode)
-    state = TrainingState(gan, os.path.join(run_dir, "checkpoints"))
-    resumed = state.restore()
-    if verbose:
-        where = f"resuming at epoch {int(state.epoch)}, step {state.step}" if resumed else "starting"
-        print(f"{describe_device()}; CycleGAN {config.dataset} <-> {config.dataset_b}, step compiled as {mode!r}; "
-              f"{where}.")
-    if _finished(config, state):
-        if verbose:
-            print("This run is already complete; raise --epochs or --max-seconds to train further.")
-        return TrainResult(gan, run_dir, state.step, int(state.epoch), float(state.seconds), False)
-    dataset = cyclegan.pair_dataset(*images, config.batch_size, seed=config.seed, flip=config.flip)
-    steps_per_epoch = min(map(len, images)) // config.batch_size
-    if steps_per_epoch == 0:
-        raise ValueError(f"Need at least one full batch in each domain: {min(map(len, images))} images < batch size "
-                         f"{config.batch_size}. Add images or lower the batch size.")
-    clock = callbacks.TimeBudget(config.max_seconds, float(state.seconds))
-    step_log = callbacks.StepLog(os.path.join(run_dir, "log.csv"), state.step, clock, gan.log_columns)
-    watchers = [
-        clock,
-        step_log,
-        cyclegan.LinearDecay(config.d_learning_rate, config.g_learning_rate, clock, steps_per_epoch, config.epochs),
-        cyclegan.TranslationGrid(*grid, os.path.join(run_dir, "samples")),
-        callbacks.EpochCheckpoint(state, clock),
-    ]
-    if verbose:  # before the extra callbacks, as in _train
-        watchers.append(callbacks.ProgressBar(steps_per_epoch, config.batch_size, clock, config.epochs,
-                                              names=gan.progress_names))
-    watchers.extend(extra_callbacks)
-    interrupted = _fit(gan, config, state, dataset, steps_per_epoch, watchers, clock, step_log)
-    write_outputs(run_dir)
-    gan.save_translators(run_dir)
-    return TrainResult(gan, run_dir, state.step, int(state.epoch), float(state.seconds), interrupted)

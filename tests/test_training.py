@@ -88,6 +88,15 @@ def test_wrong_image_shape_is_refused(tmp_path, small_config):
         training.train(small_config, str(tmp_path), images=np.zeros((256, 32, 32, 3), "float32"))
 
 
+@pytest.mark.parametrize("model", ["dcgan", "cyclegan"])
+def test_fewer_images_than_a_batch_are_refused_before_anything_is_written(tmp_path, small_config, model):
+    images = np.zeros((10, 28, 28, 1), "float32")
+    config = dataclasses.replace(small_config, model=model, **({"dataset_b": "mnist"} if model == "cyclegan" else {}))
+    with pytest.raises(ValueError, match="at least one full batch: mnist has 10 images, fewer than the batch size 64"):
+        training.train(config, str(tmp_path), images=(images, images) if model == "cyclegan" else images)
+    assert not os.path.exists(tmp_path / "config.json")
+
+
 def test_restore_generator_reads_the_latest_checkpoint(tmp_path, small_config, mnist_small):
     result = training.train(small_config, str(tmp_path), images=mnist_small[0][:256], verbose=False)
     restored = training.restore_generator(str(tmp_path))
