@@ -188,7 +188,7 @@ def train_step_variant(name, *, d_sign=1.0, update_generator=True, use_smoothing
     return Variant
 
 
-def folder_loader(name, *, scale=(127.5, 1.0), crop=True, color_mode="rgb", skip_broken=True, honour_limit=True):
+def folder_loader(name, *, scale=(127.5, 1.0), crop=True, color_mode="rgb", skip_broken=True, respect_limit=True):
     """A load_folder body (the part students write) with one of the usual mistakes."""
 
     def load_folder(folder, image_size=64, limit=None):
@@ -197,7 +197,7 @@ def folder_loader(name, *, scale=(127.5, 1.0), crop=True, color_mode="rgb", skip
             shuffle=False, crop_to_aspect_ratio=crop, verbose=False)
         if skip_broken:
             dataset = dataset.ignore_errors()
-        if limit is not None and honour_limit:
+        if limit is not None and respect_limit:
             dataset = dataset.take(limit)
         return np.stack([image.numpy() for image in dataset]) / scale[0] - scale[1]
 
@@ -403,7 +403,7 @@ WRONG_ANSWERS = [
     ("load_folder", folder_loader("load_folder_squeezing", crop=False), "crop_to_aspect_ratio=True"),
     ("load_folder", folder_loader("load_folder_in_gray", color_mode="grayscale"), "color_mode='rgb'"),
     ("load_folder", folder_loader("load_folder_stopping_at_a_broken_file", skip_broken=False), ".ignore_errors()"),
-    ("load_folder", folder_loader("load_folder_ignoring_limit", honour_limit=False), "dataset.take(limit)"),
+    ("load_folder", folder_loader("load_folder_ignoring_limit", respect_limit=False), "dataset.take(limit)"),
     ("frechet_distance_from_statistics", frechet_distance("fid_without_the_factor_2", cross=1.0),
      "two identical Gaussians are"),
     ("frechet_distance_from_statistics", frechet_distance("fid_with_unsquared_means", squared_means=False),

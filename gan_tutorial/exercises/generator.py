@@ -61,7 +61,7 @@ def check_build_generator(build_generator):
 
 @exercise("02_generator", "gan_tutorial.plots:grid")
 def check_grid(grid):
-    """uint8 picture of the right size; image i in row i // cols, column i % cols; cols is honoured."""
+    """uint8 picture of the right size; image i in row i // cols, column i % cols; cols is respected."""
     __tracebackhide__ = True
     name = "grid"
     images = _images(5, (3, 4, 1))
@@ -86,5 +86,5 @@ def check_grid(grid):
                 _fail(
                     f"in {call}, image {i} is not at row {row}, column {col} (pixels [{top}:{top + 3}, "
                     f"{left}:{left + 4}]): fill the grid row by row, left to right, with to_uint8 of each image.")
-    _passed(name, "uint8 pictures of the right size, images row by row, cols and pad honoured.")
+    _passed(name, "uint8 pictures of the right size, images row by row, cols and pad respected.")
 

@@ -61,5 +61,5 @@ def check_load_folder(load_folder):
         _fail(f"load_folder(folder, image_size=8, limit=2) gives {len(limited)} images; expected 2: "
               "dataset.take(limit) when a limit is given.")
     _passed(name, "(3, 8, 8, 3) in [-1, 1], center-cropped, gray and RGBA as RGB, broken files skipped, limit "
-            "honoured.")
+            "respected.")
 
