@@ -15,7 +15,7 @@ the graded cells as released (a student cannot edit a check away, as in nbgrader
 scores each graded cell: full points if it ran without error, else 0 and the check's message.
 
     python -m gan_tutorial.exercises build [--notebooks DIR] [--out DIR]
-    python -m gan_tutorial.exercises grade SUBMISSIONS [--json PATH]
+    python -m gan_tutorial.exercises grade SUBMISSIONS [--json PATH] [--jobs N]
 
 (also ``gan-tutorial exercises ...``). SUBMISSIONS holds one folder per student with their
 notebooks, named as released; or it is one student's folder of notebooks.
@@ -31,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
@@ -245,30 +246,52 @@ def student_folders(submissions):
             if folder.is_dir() and not folder.name.startswith(".")]
 
 
-def grade(submissions, released=None, timeout=600, log=None):
-    """Grade every student's notebooks against the released student notebooks; return the report as a dict."""
+def default_jobs():
+    """How many notebooks ``grade`` runs at once: one per CPU core, at most 4 (each kernel imports TensorFlow)."""
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def grade(submissions, released=None, timeout=600, log=None, jobs=None):
+    """Grade every student's notebooks against the released student notebooks; return the report as a dict.
+
+    ``jobs`` notebooks run at once, each in its own kernel (default: ``default_jobs()``). A student's
+    ``seconds`` add up the running times of their notebooks; the report's ``seconds`` is the wall time.
+    """
     released = pathlib.Path(released) if released else NOTEBOOKS / EXERCISE_FOLDER
     notebooks = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(released.glob("*.ipynb"))}
     if not notebooks:
         raise FileNotFoundError(f"No released exercise notebooks in {released}; run the build first.")
-    students = {}
-    for student, folder in student_folders(submissions):
-        started, exercises = time.perf_counter(), {}
-        for name, notebook in notebooks.items():
-            path = folder / f"{name}.ipynb"
-            print(f"grading {student}/{path.name}: {'running' if path.exists() else 'not submitted'}",
-                  file=log or sys.stderr, flush=True)
-            if path.exists():
-                results = grade_notebook(path, notebook, timeout)
-            else:
-                results = {nbgrader(c)["grade_id"].removeprefix("check_"): {
-                    "points": 0, "max_points": nbgrader(c)["points"], "message": f"{path.name} was not submitted"}
-                    for c in notebook["cells"] if is_graded(c)}
-            exercises.update({key: {"notebook": name, **value} for key, value in results.items()})
-        students[student] = {"points": sum(e["points"] for e in exercises.values()),
-                             "max_points": sum(e["max_points"] for e in exercises.values()),
-                             "seconds": round(time.perf_counter() - started, 1), "exercises": exercises}
-    return {"submissions": str(submissions), "students": students}
+
+    def grade_one(student, folder, name, notebook):
+        path = folder / f"{name}.ipynb"
+        print(f"grading {student}/{path.name}: {'running' if path.exists() else 'not submitted'}",
+              file=log or sys.stderr, flush=True)
+        started = time.perf_counter()
+        if path.exists():
+            return grade_notebook(path, notebook, timeout), time.perf_counter() - started
+        return {nbgrader(c)["grade_id"].removeprefix("check_"): {
+            "points": 0, "max_points": nbgrader(c)["points"], "message": f"{path.name} was not submitted"}
+            for c in notebook["cells"] if is_graded(c)}, 0.0
+
+    started, students = time.perf_counter(), {}
+    pool = ThreadPoolExecutor(max_workers=jobs or default_jobs())  # a thread waits on each kernel
+    try:
+        futures = {student: {name: pool.submit(grade_one, student, folder, name, notebook)
+                             for name, notebook in notebooks.items()}
+                   for student, folder in student_folders(submissions)}
+        for student, by_notebook in futures.items():
+            exercises, seconds = {}, 0.0
+            for name, future in by_notebook.items():  # in notebook order, whichever finished first
+                results, run_seconds = future.result()
+                exercises.update({key: {"notebook": name, **value} for key, value in results.items()})
+                seconds += run_seconds
+            students[student] = {"points": sum(e["points"] for e in exercises.values()),
+                                 "max_points": sum(e["max_points"] for e in exercises.values()),
+                                 "seconds": round(seconds, 1), "exercises": exercises}
+    finally:  # on Ctrl-C or an error, start no more notebooks (the running ones finish)
+        pool.shutdown(wait=False, cancel_futures=True)
+    return {"submissions": str(submissions), "seconds": round(time.perf_counter() - started, 1),
+            "jobs": jobs or default_jobs(), "students": students}
 
 
 def format_report(report):
@@ -285,8 +308,10 @@ def format_report(report):
              for row in [header, *rows]]
     for student, s in students.items():
         failed = [(name, e) for name, e in s["exercises"].items() if e["message"]]
-        lines += ["", f"{student}: {s['points']}/{s['max_points']} points, graded in {s['seconds']} s"]
+        lines += ["", f"{student}: {s['points']}/{s['max_points']} points; its notebooks ran for {s['seconds']} s"]
         lines += [f"  {name} (0/{e['max_points']}): {e['message']}" for name, e in failed]
+    if "seconds" in report:
+        lines += ["", f"Graded in {report['seconds']} s, {report['jobs']} notebook(s) at a time."]
     return "\n".join(lines)
 
 
@@ -301,6 +326,8 @@ def add_arguments(parser):
     grade_parser.add_argument("--released", help="the student notebooks as handed out (default: notebooks/exercises)")
     grade_parser.add_argument("--json", help="where to write the report as JSON (default: SUBMISSIONS/grades.json)")
     grade_parser.add_argument("--timeout", type=float, default=600, help="seconds per cell")
+    grade_parser.add_argument("--jobs", type=int, default=None,
+                              help=f"notebooks graded at once, each in its own kernel (default here: {default_jobs()})")
 
 
 def run(args):
@@ -308,7 +335,9 @@ def run(args):
         for path in build(args.notebooks, args.out):
             print(f"Wrote {path}")
         return 0
-    report = grade(args.submissions, args.released, args.timeout)
+    if args.jobs is not None and args.jobs < 1:
+        raise ValueError(f"--jobs must be at least 1, got {args.jobs}.")
+    report = grade(args.submissions, args.released, args.timeout, jobs=args.jobs)
     json_path = args.json or os.path.join(args.submissions, "grades.json")
     with open(json_path, "w", encoding="utf-8") as f:
         f.write(json.dumps(report, indent=1, ensure_ascii=False) + "\n")

@@ -180,6 +180,8 @@ def test_the_grades_are_printed_as_a_table(grading):
     assert lines[0].split() == ["student", *exercises.EXERCISES, "total"]
     for line, (student, result) in zip(lines[1:4], report["students"].items()):
         assert line.split()[0] == student and line.split()[-1] == f"{result['points']}/{result['max_points']}"
+    assert f"Graded in {report['seconds']} s, {report['jobs']} notebook(s) at a time." in lines
+    assert report["jobs"] == assignments.default_jobs() and report["seconds"] > 0
 
 
 def test_the_command_line_builds_and_refuses_a_missing_folder(tmp_path, capsys):
@@ -187,3 +189,5 @@ def test_the_command_line_builds_and_refuses_a_missing_folder(tmp_path, capsys):
     assert sorted(p.name for p in tmp_path.glob("*.ipynb")) == sorted(p.name for p in RELEASED.glob("*.ipynb"))
     assert cli.main(["exercises", "grade", str(tmp_path / "missing")]) == 2
     assert "is not a folder of submissions" in capsys.readouterr().err
+    assert cli.main(["exercises", "grade", str(tmp_path), "--jobs", "0"]) == 2
+    assert capsys.readouterr().err.endswith("error: --jobs must be at least 1, got 0.\n")
