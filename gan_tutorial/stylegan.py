@@ -147,7 +147,7 @@ class StyleGenerator(keras.Model):
     def __init__(self, latent_dim=64, image_shape=(32, 32, 1), width=32, mapping_layers=MAPPING_LAYERS,
                  style_mixing=STYLE_MIXING, w_avg_decay=W_AVG_DECAY, **kwargs):
         super().__init__(**{"name": "style_generator", **kwargs})
-        size, channels = int(image_shape[0]), int(image_shape[-1])
+        size, image_channels = int(image_shape[0]), int(image_shape[-1])
         if size < 8 or size != style_image_size(size) or image_shape[1] != size:
             raise ValueError(f"The style generator makes square images of 4 * 2**k pixels (8, 16, 32, 64, ...), "
                              f"not {tuple(image_shape)}.")
@@ -172,7 +172,7 @@ class StyleGenerator(keras.Model):
                 self.convs.append(conv)
                 self.noises.append(noise)
                 inputs = filters
-            rgb = ModulatedConv2D(channels, 1, demodulate=False, name=f"to_rgb{resolution}")
+            rgb = ModulatedConv2D(image_channels, 1, demodulate=False, name=f"to_rgb{resolution}")
             rgb.build([(None, resolution, resolution, filters), (None, latent_dim)])
             self.to_rgb.append(rgb)
         for layer in (*self.convs, *self.noises, *self.to_rgb):
