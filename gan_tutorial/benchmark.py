@@ -70,7 +70,8 @@ def fastest_mode(config, images, labels=None):
     """'graph' or 'xla', whichever trains ``config``'s GAN faster here; measured once, then cached."""
     key = (f"{describe_device()}|tf {tf.__version__}|{config.image_shape}|w{config.width}|{config.upsampling}"
            f"|b{config.batch_size}|{stabilizers(config)}" + ("" if config.model == "dcgan" else f"|{config.model}")
-           + (f"|conditional-{config.conditioning}" if getattr(config, "conditional", False) else ""))
+           + (f"|conditional-{config.conditioning}" if getattr(config, "conditional", False) else "")
+           + ("|class-batchnorm" if getattr(config, "class_batchnorm", False) else ""))
     path = os.path.join(cache_dir(), "fastest_mode.json")
     choices = {}
     if os.path.exists(path):

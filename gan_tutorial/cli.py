@@ -161,6 +161,9 @@ def build_parser():
     train.add_argument("--conditioning", choices=("concat", "projection"), default=training.TrainConfig.conditioning,
                        help="how the discriminator reads the label: joined to the image (Mirza 2014) or projected "
                             "onto its features (Miyato 2018)")
+    train.add_argument("--class-batchnorm", action="store_true",
+                       help="conditional: the label also sets the scale and shift of every generator BatchNorm "
+                            "(de Vries 2017, BigGAN)")
     train.add_argument("--dataset-b", type=_dataset_name,
                        help="cyclegan: the second domain, a class such as cifar10:deer or folder:PATH")
     train.set_defaults(dataset=None, width=None, batch_size=None)  # per model: see run_train
@@ -247,7 +250,7 @@ def run_train(args):
         d_learning_rate=args.d_learning_rate, g_learning_rate=args.g_learning_rate, beta_1=args.beta_1,
         dropout=args.dropout, label_smoothing=args.label_smoothing, flip=args.flip, compile_mode=args.compile_mode,
         mixed_precision=args.mixed_precision, strategy=args.strategy, tensorboard=args.tensorboard,
-        conditional=args.conditional, conditioning=args.conditioning,
+        conditional=args.conditional, conditioning=args.conditioning, class_batchnorm=args.class_batchnorm,
         **{name: getattr(args, name) for name in STABILIZER_FIELDS})
     if args.fid_every and args.strategy == "multiworker":  # every worker would need its own fid.csv
         raise ValueError("--fid-every does not work with --strategy multiworker; evaluate the run afterwards.")

@@ -3,7 +3,9 @@
 The label enters both networks; everything else is the unconditional GAN's:
 
 * generator: a learned embedding of the label (``EMBEDDING_DIM`` numbers) is joined to the
-  noise, and ``models.build_generator`` turns the longer vector into an image;
+  noise, and ``models.build_generator`` turns the longer vector into an image; with
+  ``class_batchnorm`` the embedding also sets the scale and shift of every BatchNorm
+  (``ClassBatchNormalization``, de Vries et al. 2017, as in BigGAN);
 * discriminator (``ConditionalDiscriminator``), in one of two styles (``CONDITIONING_STYLES``):
 
   - ``"concat"`` (Mirza and Osindero 2014): a learned label plane, one H x W image channel
@@ -34,18 +36,78 @@ CONDITIONING_STYLES = ("concat", "projection")
 GRID_COLUMNS = 10  # sample grids: one row per class, one column per fixed noise vector
 
 
-def build_conditional_generator(n_classes, latent_dim, image_shape, width, upsampling, embedding_dim=EMBEDDING_DIM):
+def build_conditional_generator(n_classes, latent_dim, image_shape, width, upsampling, embedding_dim=EMBEDDING_DIM,
+                                class_batchnorm=False):
     """(noise (N, latent_dim), labels (N,) int) -> images (N, H, W, C) in [-1, 1].
 
     The label's embedding (N, embedding_dim) is joined to the noise; the unconditional
     generator of ``build_generator`` (its layer named "generator") draws from the joined vector.
+    With ``class_batchnorm`` its BatchNorm layers also take their scale and shift from the
+    embedding (``class_batchnorm_core``).
     """
     noise = keras.Input((latent_dim,), name="noise")
     labels = keras.Input((), dtype="int32", name="labels")
     embedded = layers.Embedding(n_classes, embedding_dim, name="label_embedding")(labels)
     joined = layers.Concatenate(name="noise_and_label")([noise, embedded])
-    images = build_generator(latent_dim + embedding_dim, image_shape, width, upsampling)(joined)
+    core = build_generator(latent_dim + embedding_dim, image_shape, width, upsampling)
+    if class_batchnorm:
+        core = class_batchnorm_core(core, embedding_dim)
+    images = core(joined)
     return keras.Model([noise, labels], images, name="conditional_generator")
+
+
+@keras.saving.register_keras_serializable("gan_tutorial")
+class ClassBatchNormalization(layers.Layer):
+    """BatchNorm whose scale and shift depend on the class (conditional BatchNorm: de Vries et al. 2017, BigGAN).
+
+    [features (N, ..., C), the generator's input (N, latent_dim + condition_dim)] -> the features
+    normalized over the batch, then scaled by 1 + W_s e + b_s and shifted by W_t e + b_t per image,
+    where e is the label's embedding: the input's last ``condition_dim`` numbers. W and b start at 0,
+    so the layer starts as a plain ``BatchNormalization`` and learns what each class changes.
+    """
+
+    def __init__(self, condition_dim, momentum=0.99, epsilon=1e-3, **kwargs):
+        super().__init__(**kwargs)
+        self.condition_dim, self.momentum, self.epsilon = condition_dim, momentum, epsilon
+        self.normalize = layers.BatchNormalization(momentum=momentum, epsilon=epsilon, center=False, scale=False,
+                                                   dtype=self.dtype_policy)
+
+    def build(self, input_shape):
+        features_shape = input_shape[0]
+        self.normalize.build(features_shape)
+        self.scale, self.shift = (layers.Dense(features_shape[-1], kernel_initializer="zeros", dtype=self.dtype_policy,
+                                               name=name) for name in ("scale", "shift"))
+        for dense in (self.scale, self.shift):
+            dense.build((None, self.condition_dim))
+
+    def call(self, inputs, training=False):
+        features, condition = inputs
+        embedded = keras.ops.cast(condition[:, -self.condition_dim:], self.compute_dtype)
+        per_image = (-1,) + (1,) * (len(features.shape) - 2) + (features.shape[-1],)  # broadcast over the pixels
+        scale = keras.ops.reshape(1.0 + self.scale(embedded), per_image)
+        shift = keras.ops.reshape(self.shift(embedded), per_image)
+        return self.normalize(features, training=training) * scale + shift
+
+    def compute_output_shape(self, input_shape):
+        return input_shape[0]
+
+    def get_config(self):
+        return {**super().get_config(), "condition_dim": self.condition_dim, "momentum": self.momentum,
+                "epsilon": self.epsilon}
+
+
+def class_batchnorm_core(core, condition_dim):
+    """A copy of ``core`` (a ``build_generator`` model, same layers, new weights) whose every BatchNormalization
+    is a ``ClassBatchNormalization`` reading the label's embedding from the core's input, its last ``condition_dim``
+    numbers. Its one input stays the joined noise and embedding, so ``interpolate_classes`` works unchanged."""
+    inputs = keras.Input(core.input_shape[1:])
+    x = inputs
+    for layer in core.layers:
+        if isinstance(layer, layers.BatchNormalization):
+            x = ClassBatchNormalization(condition_dim, layer.momentum, layer.epsilon)([x, inputs])
+        else:
+            x = type(layer).from_config(layer.get_config())(x)
+    return keras.Model(inputs, x, name=core.name)
 
 
 def projection_logits(logits, features, embedded_labels):
@@ -136,13 +198,18 @@ class ConditionalGAN(StabilizedGAN):
         return class_grid_inputs(fixed_noise[:GRID_COLUMNS], self.n_classes)
 
 
+def conditional_generator_of(config):
+    """A new conditional generator for ``config`` (a conditional TrainConfig)."""
+    return build_conditional_generator(config.n_classes, config.latent_dim, config.image_shape, config.width,
+                                       config.upsampling, class_batchnorm=config.class_batchnorm)
+
+
 def build_conditional_gan(config):
     """A new, uncompiled ``ConditionalGAN`` with the networks and stabilizers of ``config`` (a TrainConfig)."""
     height, width, channels = config.image_shape
     label_channels = 1 if config.conditioning == "concat" else 0
     with precision_of(config):
-        generator = build_conditional_generator(config.n_classes, config.latent_dim, config.image_shape, config.width,
-                                                config.upsampling)
+        generator = conditional_generator_of(config)
         body = build_config_discriminator(config, (height, width, channels + label_channels))
         discriminator = ConditionalDiscriminator(body, config.n_classes, config.conditioning)
     return ConditionalGAN(generator, discriminator, config.latent_dim, config.n_classes,

@@ -38,7 +38,7 @@ from gan_tutorial.runtime import describe_device, set_seed
 
 DEFAULT_MAX_SECONDS = {"mnist": 300, "cifar10": 900}  # measured budgets; folders get the color one
 ARCHITECTURE_FIELDS = ("dataset", "latent_dim", "width", "image_shape", "upsampling", "spectral_norm", "minibatch_std",
-                       "minibatch_discrimination", "ema", "conditional", "conditioning", "n_classes", "model",
+                       "minibatch_discrimination", "ema", "conditional", "conditioning", "class_batchnorm", "n_classes", "model",
                        "mapping_layers", "dataset_b")
 
 
@@ -100,13 +100,14 @@ class TrainConfig:
     mixed_precision: bool = False
     n_samples: int = 64
     strategy: str = "default"
-    model: str = "dcgan"
     dataset_b: str | None = None  # cyclegan: the second domain
     tensorboard: bool = False  # also write TensorBoard logs to RUN_DIR/tensorboard (callbacks.TensorBoardLog)
     # Class-conditional (notebook 10, gan_tutorial.conditional): the label enters both networks, the discriminator's
-    # in the "concat" or the "projection" style. n_classes: None takes it from the dataset.
+    # in the "concat" or the "projection" style; class_batchnorm: the label also sets the generator's BatchNorm scales
+    # and shifts (conditional.ClassBatchNormalization). n_classes: None takes it from the dataset.
     conditional: bool = False
     conditioning: str = "concat"
+    class_batchnorm: bool = False
     n_classes: int | None = None
 
     def __post_init__(self):
@@ -130,6 +131,8 @@ class TrainConfig:
         if self.strategy == "multiworker" and self.max_seconds is not None:
             raise ValueError("multiworker training needs --epochs and no time budget: each worker's clock "
                              "would stop it at a different step, and the others would wait forever.")
+        if self.class_batchnorm and not self.conditional:
+            raise ValueError("class-conditional BatchNorm (--class-batchnorm) needs a conditional GAN (--conditional).")
         if self.conditional and self.model != "dcgan":
             raise ValueError(f"conditional training is for the dcgan model (notebook 10), not {self.model!r}.")
         if self.tensorboard and self.model == "cyclegan":
@@ -243,10 +246,9 @@ def restore_generator(run_dir):
     """
     config = load_config(run_dir)
     if config.conditional:
-        from gan_tutorial.conditional import build_conditional_generator
+        from gan_tutorial.conditional import conditional_generator_of
 
-        generator = build_conditional_generator(config.n_classes, config.latent_dim, config.image_shape, config.width,
-                                                config.upsampling)
+        generator = conditional_generator_of(config)
     else:
         generator = generator_of(config)
     checkpoint = tf.train.Checkpoint(**{"ema_generator" if config.ema else "generator": generator})

@@ -222,3 +222,56 @@ def test_interpolating_classes_ends_at_the_two_classes(conditional_run):
     ends = generator.predict([np.repeat(noise, 2, axis=0), np.array([3, 8], "int32")], verbose=0)
     assert path.shape == (5, 28, 28, 1)
     np.testing.assert_allclose(path[[0, -1]], ends, atol=1e-5)
+
+
+def test_class_batchnorm_starts_as_batchnorm_and_scales_by_the_embedding():
+    rng = np.random.default_rng(0)
+    features, condition = rng.normal(2.0, 3.0, (6, 4, 4, 5)).astype("float32"), rng.normal(size=(6, 7)).astype("float32")
+    layer = conditional.ClassBatchNormalization(condition_dim=3)
+    plain = keras.layers.BatchNormalization(center=False, scale=False)
+    at_start = layer([features, condition], training=True).numpy()
+    np.testing.assert_allclose(at_start, plain(features, training=True).numpy(), atol=1e-5)  # whatever the label
+    scale_kernel, shift_kernel = rng.normal(size=(3, 5)), rng.normal(size=(3, 5))
+    layer.scale.kernel.assign(scale_kernel)
+    layer.shift.kernel.assign(shift_kernel)
+    embedded = condition[:, -3:]  # the label's embedding is the input's tail
+    by_hand = at_start * (1 + embedded @ scale_kernel)[:, None, None, :] + (embedded @ shift_kernel)[:, None, None, :]
+    np.testing.assert_allclose(layer([features, condition], training=True).numpy(), by_hand, rtol=1e-4, atol=1e-4)
+
+
+def test_the_class_batchnorm_generator_replaces_every_batchnorm():
+    plain = conditional.build_conditional_generator(10, 16, (32, 32, 3), 8, "resize").get_layer("generator")
+    generator = conditional.build_conditional_generator(10, 16, (32, 32, 3), 8, "resize", class_batchnorm=True)
+    core = generator.get_layer("generator")
+    kinds = [type(layer).__name__ for layer in core.layers[1:]]
+    assert kinds == [type(layer).__name__.replace("BatchNormalization", "ClassBatchNormalization")
+                     for layer in plain.layers]
+    assert core.input_shape == plain.input_shape == (None, 16 + conditional.EMBEDDING_DIM)
+    noise = seeded_noise(2, 16, 0)
+    assert generator([noise, np.array([1, 2], "int32")]).shape == (2, 32, 32, 3)
+
+
+def test_a_class_batchnorm_run_trains_saves_and_resumes(tmp_path, capsys):
+    run_dir = tmp_path / "cbn"
+    argv = ["train", "--dataset", "mnist", "--conditional", "--class-batchnorm", "--out", str(run_dir), "--limit", "128",
+            "--batch-size", "64", "--width", "8", "--compile", "graph"]
+    assert run(capsys, *argv, "--epochs", "1")[0] == 0
+    assert training.load_config(str(run_dir)).class_batchnorm
+    generator = training.restore_generator(str(run_dir))
+    scales = [layer.scale.kernel.numpy() for layer in generator.get_layer("generator").layers
+              if isinstance(layer, conditional.ClassBatchNormalization)]
+    assert len(scales) == 2 and all(np.abs(kernel).max() > 0 for kernel in scales)  # they start at 0 and learn
+    saved = keras.models.load_model(run_dir / "generator.keras")
+    inputs = [seeded_noise(4, 64, 0), np.arange(4, dtype="int32")]
+    np.testing.assert_allclose(generator.predict(inputs, verbose=0), saved.predict(inputs, verbose=0), atol=1e-5)
+    assert run(capsys, *argv, "--epochs", "2")[0] == 0
+    assert not np.array_equal(scales[0], training.restore_generator(str(run_dir)).get_layer("generator")
+                              .layers[2].scale.kernel.numpy())
+    code, _, stderr = run(capsys, *[a for a in argv if a != "--class-batchnorm"], "--epochs", "3")
+    assert code == 2 and "class_batchnorm=True" in stderr
+
+
+def test_class_batchnorm_needs_a_conditional_gan(tmp_path, capsys):
+    code, _, stderr = run(capsys, "train", "--dataset", "mnist", "--class-batchnorm", "--out", str(tmp_path / "r"),
+                          "--epochs", "1")
+    assert code == 2 and "needs a conditional GAN" in stderr and len(stderr.strip().splitlines()) == 1
