@@ -38,8 +38,8 @@ from gan_tutorial.runtime import describe_device, set_seed
 
 DEFAULT_MAX_SECONDS = {"mnist": 300, "cifar10": 900}  # measured budgets; folders get the color one
 ARCHITECTURE_FIELDS = ("dataset", "latent_dim", "width", "image_shape", "upsampling", "spectral_norm", "minibatch_std",
-                       "minibatch_discrimination", "ema", "conditional", "conditioning", "class_batchnorm", "n_classes", "model",
-                       "mapping_layers", "dataset_b")
+                       "minibatch_discrimination", "ema", "conditional", "conditioning", "class_batchnorm", "n_classes",
+                       "model", "mapping_layers", "dataset_b")
 
 
 def default_max_seconds(dataset):
