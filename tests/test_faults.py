@@ -8,7 +8,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 
 import numpy as np
 import pytest
@@ -175,31 +174,47 @@ def environment():
                                                          os.environ.get("PYTHONPATH", "")])}
 
 
-def wait_for(condition, seconds=120):
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.2)
+def ctrl_c_works():
+    """For a child process: Ctrl-C raises KeyboardInterrupt, as in a terminal.
+
+    A process started in the background of a non-interactive shell (CI scripts, ``nohup make test &``)
+    inherits SIGINT as ignored, and Python then installs no handler for it: the child would
+    never see the Ctrl-C the test sends (the cause of this test's old hang under CI).
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
-def test_a_second_train_into_a_busy_folder_is_refused(tmp_path, capsys):
-    first = subprocess.Popen([sys.executable, "-m", "gan_tutorial", "train", "--out", str(tmp_path), *TINY,
-                              "--epochs", "10000"], env=environment(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             text=True)
+def test_a_second_train_into_a_busy_folder_is_refused(tmp_path, tmp_path_factory, capsys):
+    errors = tmp_path_factory.mktemp("first_run") / "stderr.txt"  # a file, not a pipe that could fill and block it
+    with open(errors, "w") as stderr:
+        first = subprocess.Popen([sys.executable, "-m", "gan_tutorial", "train", "--out", str(tmp_path), *TINY,
+                                  "--epochs", "10000"], env=environment(), stdout=subprocess.PIPE, stderr=stderr,
+                                 text=True, preexec_fn=ctrl_c_works)
     try:
-        wait_for(lambda: os.path.exists(tmp_path / "log.csv") and os.path.getsize(tmp_path / "log.csv") > 200)
+        printed = []
+        for line in first.stdout:  # blocks until the first run prints its first epoch's line
+            printed.append(line)
+            if line.startswith("Epoch 1/"):
+                break
+        else:
+            pytest.fail("the first run ended early:\n" + "".join(printed) + errors.read_text())
         log = (tmp_path / "log.csv").read_text()
+        assert len(log.splitlines()) > 8  # a header and at least the first epoch's 8 steps
         code, _, err = train(capsys, tmp_path, "--epochs", "1")
         assert code == 1 and err == (
             f"gan-tutorial train: error: {tmp_path} is in use by another training run (process {first.pid}): wait "
             f"for it to end, or train into another --out folder. If no run uses it, delete "
             f"{tmp_path / faults.LOCK_NAME}.\n")
-        assert (tmp_path / "log.csv").read_text().startswith(log)  # the first run's log goes on
     finally:
         first.send_signal(signal.SIGINT)  # Ctrl-C: the first run saves and ends
-        out, err = first.communicate(timeout=120)
+        try:
+            out = first.communicate(timeout=120)[0]
+        finally:
+            first.kill()  # only if it did not end: never leave a training process behind
+    err = errors.read_text()
     assert first.returncode == 130 and "Interrupted: saved step" in out and "Traceback" not in err, (out, err)
     assert not (tmp_path / faults.LOCK_NAME).exists() and steps(tmp_path)
+    assert (tmp_path / "log.csv").read_text().startswith(log)  # the refused run left the first run's log alone
 
 
 def test_a_stale_lock_is_taken_over(tmp_path, capsys):

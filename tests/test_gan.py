@@ -1,9 +1,11 @@
+import dataclasses
+
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from gan_tutorial.gan import build_gan, compile_gan, generate
+from gan_tutorial.gan import STABILIZERS_OFF, build_gan, compile_gan, generate
 from gan_tutorial.runtime import set_seed
 from gan_tutorial.training import TrainConfig
 
@@ -47,12 +49,18 @@ def test_discriminator_loss_falls_on_a_fixed_batch(small_config, mnist_small):
     assert np.mean(losses[-3:]) < np.mean(losses[:3]) - 0.1, losses
 
 
-def test_partial_batch_draws_matching_noise(small_config, mnist_small):
-    gan = new_gan(small_config)
+@pytest.mark.parametrize("stabilized", [False, True], ids=["plain", "stabilized"])
+def test_partial_batch_draws_matching_noise(small_config, mnist_small, stabilized):
+    gan = new_gan(small_config if stabilized else dataclasses.replace(small_config, **STABILIZERS_OFF))
+    assert type(gan).__name__ == ("StabilizedGAN" if stabilized else "GAN")
     step = tf.function(gan.train_step)
     step(tf.constant(mnist_small[0][:64]))
     logs = step(tf.constant(mnist_small[0][:37]))  # e.g. the 96 left over from MNIST at batch 128
     assert np.isfinite(float(logs["d_loss"]))
+    drawn, sample_noise = [], gan.sample_noise  # the same step, eagerly, to see the noise it draws
+    gan.sample_noise = lambda batch_size: drawn.append(sample_noise(batch_size)) or drawn[-1]
+    gan.train_step(tf.constant(mnist_small[0][:37]))
+    assert [tuple(noise.shape) for noise in drawn] == [(37, small_config.latent_dim)]  # not the config's 64
 
 
 def test_same_seed_same_first_samples_on_cpu(small_config, mnist_small):
