@@ -13,7 +13,7 @@ import keras
 import tensorflow as tf
 
 from gan_tutorial.gan import build_gan, compile_gan, stabilizers
-from gan_tutorial.runtime import cache_dir, describe_device, has_gpu
+from gan_tutorial.runtime import cache_dir, describe_device, exclusive, has_gpu, replace_atomically
 
 
 def step_function(gan, mode):
@@ -73,15 +73,19 @@ def fastest_mode(config, images, labels=None):
            + (f"|conditional-{config.conditioning}" if getattr(config, "conditional", False) else "")
            + ("|class-batchnorm" if getattr(config, "class_batchnorm", False) else ""))
     path = os.path.join(cache_dir(), "fastest_mode.json")
-    choices = {}
-    if os.path.exists(path):
-        with open(path) as f:
-            choices = json.load(f)
-    if key not in choices:
-        print("Measuring whether XLA speeds up this step here (once per machine and model size)...")
-        report = benchmark(config, images, modes=["graph", "xla"], steps=10, include_mixed=False, labels=labels)
-        choices[key] = report["fastest"]
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "w") as f:
-            json.dump(choices, f, indent=2)
+    with exclusive(path):  # two processes measuring at once would slow each other and overwrite each other's choice
+        choices = {}
+        if os.path.exists(path):
+            with open(path) as f:
+                choices = json.load(f)
+        if key not in choices:
+            print("Measuring whether XLA speeds up this step here (once per machine and model size)...")
+            report = benchmark(config, images, modes=["graph", "xla"], steps=10, include_mixed=False, labels=labels)
+            choices[key] = report["fastest"]
+
+            def write(temporary):
+                with open(temporary, "w") as f:
+                    json.dump(choices, f, indent=2)
+
+            replace_atomically(path, write)
     return choices[key]

@@ -15,6 +15,9 @@ import tempfile
 
 FAST_MODE_VARIABLE = "GAN_TUTORIAL_FAST"
 CACHE_DIR_VARIABLE = "GAN_TUTORIAL_CACHE_DIR"
+# How many CPU threads TensorFlow may use for one op and across ops (unset: all cores). `make test` sets it to 1
+# when its test workers run side by side, so that two workers on two cores do not fight over them.
+THREADS_VARIABLE = "GAN_TUTORIAL_THREADS"
 
 _STARTUP_NOISE = re.compile(
     r"All log messages before absl::InitializeLog|oneDNN custom operations are on"
@@ -56,6 +59,13 @@ def import_tensorflow():
             import tensorflow as tf
 
             tf.config.list_physical_devices()  # triggers the CUDA probe while we filter
+    threads = os.environ.get(THREADS_VARIABLE)
+    if threads:  # before TensorFlow starts its runtime, which reads the setting once
+        try:
+            tf.config.threading.set_intra_op_parallelism_threads(int(threads))
+            tf.config.threading.set_inter_op_parallelism_threads(int(threads))
+        except RuntimeError:  # the runtime had started (TensorFlow was imported and used before): keep its threads
+            pass
     # Grappler's remapper fails on LeakyReLU gradients ("remapper failed: ... fanout")
     # and logs an error every trace; turning it off measured no slower on CPU.
     tf.config.optimizer.set_experimental_options({"remapping": False})
@@ -107,3 +117,36 @@ def set_seed(seed):
 def cache_dir():
     """Folder for cached classifiers and speed choices: ``$GAN_TUTORIAL_CACHE_DIR`` or ``~/.cache/gan_tutorial``."""
     return os.environ.get(CACHE_DIR_VARIABLE) or os.path.join(os.path.expanduser("~"), ".cache", "gan_tutorial")
+
+
+@contextlib.contextmanager
+def exclusive(path):
+    """Hold an exclusive lock on ``path``.lock while the block runs.
+
+    Another process that wants the same cached file (a second test worker, a notebook beside a script) waits
+    here, then finds the file made, instead of making it a second time. Without ``fcntl`` (Windows), no lock.
+    """
+    try:
+        import fcntl
+    except ImportError:
+        fcntl = None
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    with open(f"{path}.lock", "w") as lock:
+        if fcntl:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        yield  # the lock goes with the file's closing
+
+
+def replace_atomically(path, write, suffix=""):
+    """Write a file through ``write(temporary_path)``, then move it to ``path`` in one step: a reader never sees half.
+
+    ``suffix``: an ending the writer needs on the temporary file's name (``.keras`` for Keras models).
+    """
+    temporary = f"{path}.{os.getpid()}.partial{suffix}"
+    try:
+        write(temporary)
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+

@@ -1,10 +1,18 @@
-"""Shared fixtures. Tests run in fast mode and never touch the user's cache."""
+"""Shared fixtures. Tests run in fast mode and never touch the user's cache.
+
+Every test process (each pytest-xdist worker, and the notebooks' kernels, which inherit the environment) shares one
+cache folder, so a classifier or a speed choice is made once per test run. With several workers, TensorFlow gets
+an equal share of the CPU cores in each (``GAN_TUTORIAL_THREADS``), so that they do not fight over them.
+"""
 
 import os
 import tempfile
 
 os.environ.setdefault("GAN_TUTORIAL_FAST", "1")
 os.environ.setdefault("GAN_TUTORIAL_CACHE_DIR", tempfile.mkdtemp(prefix="gan_tutorial_cache_"))
+_WORKERS = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+if _WORKERS > 1:
+    os.environ.setdefault("GAN_TUTORIAL_THREADS", str(max(1, (os.cpu_count() or 1) // _WORKERS)))
 
 import gan_tutorial  # noqa: E402, F401  (quiet TensorFlow import before anything else loads it)
 import numpy as np  # noqa: E402
@@ -21,10 +29,22 @@ def mnist_small():
 
 @pytest.fixture(scope="session")
 def mnist_classifier():
-    """A quickly trained MNIST classifier (2 epochs on 12000 images), and its test accuracy."""
-    from gan_tutorial.classifier import train_classifier
+    """Fast mode's MNIST classifier (2 epochs on 12,000 images; the notebooks' in CI too), and its test accuracy.
 
-    return train_classifier("mnist", epochs=2, limit=12000)
+    Trained once per test run: the first process to ask trains and caches it, the others load it. It is also cached
+    as the MNIST classifier that ``gan-tutorial evaluate`` uses, so that the tests of the command line train none.
+    """
+    from gan_tutorial.classifier import classifier_path, load_classifier
+    from gan_tutorial.runtime import exclusive, replace_atomically
+
+    model = load_classifier("mnist", fast=True)
+    default = classifier_path("mnist")  # what `gan-tutorial evaluate` loads: this one stands in for the full classifier
+    with exclusive(default):
+        if not os.path.exists(default):
+            replace_atomically(default, model.save, suffix=".keras")
+    images, labels = data.load_images("mnist", "test")
+    accuracy = float((model.predict(images, batch_size=500, verbose=0).argmax(axis=1) == labels).mean())
+    return model, accuracy
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,8 @@
 * ``correct``: every solution region filled in with the reference solution;
 * ``partly_wrong``: build_generator makes 3 channels, discriminator_loss has the labels
   swapped, FID's cross term lacks its factor 2, grid is left unwritten and its check cell edited to ``pass`` (the grader
-  restores it), and 04_training_step was not submitted;
+  restores it); only the three notebooks holding these mistakes are submitted (02, 03 and 08: their other exercises
+  are right), so every other notebook counts as not submitted (04_training_step among them);
 * ``empty``: the student notebooks as handed out.
 
     python tests/example_submissions.py /tmp/submissions   # writes them, then grades them
@@ -29,6 +30,11 @@ MISTAKES = [
      "fake_targets = keras.ops.full_like(fake_logits, 1.0 - label_smoothing)"),
     ("08_evaluation", "frechet_distance_from_statistics", "- 2 * trace_sqrt", "- trace_sqrt"),
 ]
+
+
+# The notebooks the partly wrong student hands in: those holding a mistake. Grading the right notebooks again would
+# repeat the correct submission's runs (each notebook run starts a kernel that imports TensorFlow).
+PARTLY_WRONG_NOTEBOOKS = sorted({notebook for notebook, *_ in MISTAKES} | {"02_generator"})  # 02: grid unwritten
 
 
 def read(path):
@@ -69,7 +75,7 @@ def write_example_submissions(folder):
     names = [path.stem for path in sorted(RELEASED.glob("*.ipynb"))]
     students = {
         "correct": {name: solved(name) for name in names},
-        "partly_wrong": {name: partly_wrong(name) for name in names if name != "04_training_step"},
+        "partly_wrong": {name: partly_wrong(name) for name in names if name in PARTLY_WRONG_NOTEBOOKS},
         "empty": {name: read(RELEASED / f"{name}.ipynb") for name in names},
     }
     for student, notebooks in students.items():

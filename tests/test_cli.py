@@ -5,8 +5,6 @@ import numpy as np
 import pytest
 
 from gan_tutorial import cli, data
-from gan_tutorial.classifier import classifier_path
-from gan_tutorial.runtime import cache_dir
 
 
 def run(capsys, *argv):
@@ -54,8 +52,6 @@ def test_bench_reports_three_modes(capsys):
 
 
 def test_evaluate_real_digits(mnist_classifier, tmp_path, capsys):
-    os.makedirs(cache_dir(), exist_ok=True)
-    mnist_classifier[0].save(classifier_path("mnist"))
     _, (x, _) = data.load_raw("mnist")
     np.savez(tmp_path / "real.npz", images=x[:1000, :, :, None])
     code, stdout, _ = run(capsys, "evaluate", str(tmp_path / "real.npz"), "--dataset", "mnist")

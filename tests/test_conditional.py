@@ -7,11 +7,9 @@ import numpy as np
 import pytest
 
 from gan_tutorial import cli, conditional, data, training
-from gan_tutorial.classifier import classifier_path
 from gan_tutorial.gan import compile_gan, sampling_generator, seeded_noise
 from gan_tutorial.metrics import label_agreement
 from gan_tutorial.models import build_discriminator
-from gan_tutorial.runtime import cache_dir
 
 
 def config_for(dataset, style, **overrides):
@@ -160,10 +158,7 @@ def test_sample_label_errors(conditional_run, tmp_path, capsys):
     assert code == 2 and "unconditional GAN" in stderr and len(stderr.strip().splitlines()) == 1
 
 
-def test_evaluate_reports_the_label_agreement(conditional_run, request, capsys):
-    os.makedirs(cache_dir(), exist_ok=True)
-    if not os.path.exists(classifier_path("mnist")):  # test_cli may have cached it already
-        request.getfixturevalue("mnist_classifier")[0].save(classifier_path("mnist"))
+def test_evaluate_reports_the_label_agreement(conditional_run, mnist_classifier, capsys):
     code, stdout, _ = run(capsys, "evaluate", str(conditional_run), "--dataset", "mnist", "--n", "200")
     report = json.loads(stdout)
     assert code == 0 and set(report["label_agreement"]) == {"agreement", "confident_agreement", "per_class"}

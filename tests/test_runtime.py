@@ -1,6 +1,9 @@
 import os
+import pathlib
 import subprocess
 import sys
+
+import pytest
 
 from gan_tutorial import runtime
 
@@ -34,3 +37,45 @@ def test_fast_mode_reads_the_variable(monkeypatch):
 
 def test_describe_device_names_the_device():
     assert runtime.describe_device().startswith(("CPU", "GPU"))
+
+
+def test_the_threads_variable_sets_tensorflows_thread_pools():
+    env = {**os.environ, runtime.THREADS_VARIABLE: "1"}
+    script = ("import gan_tutorial, tensorflow as tf\n"
+              "print(tf.config.threading.get_intra_op_parallelism_threads(),"
+              " tf.config.threading.get_inter_op_parallelism_threads())")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True)
+    assert result.stdout.split() == ["1", "1"]
+
+
+def test_exclusive_makes_a_second_process_wait(tmp_path):
+    fcntl = pytest.importorskip("fcntl")
+    path = str(tmp_path / "cached.keras")
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys\nfrom gan_tutorial.runtime import exclusive\n"
+         f"with exclusive({path!r}):\n    print('held', flush=True)\n    sys.stdin.readline()\n"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline() == "held\n"
+        with open(f"{path}.lock") as lock:
+            with pytest.raises(BlockingIOError):  # held by the other process
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            holder.communicate("done\n", timeout=60)
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # released when the holder's block ended
+    finally:
+        holder.kill()
+    assert holder.returncode == 0
+
+
+def test_replace_atomically_leaves_the_file_whole_or_absent(tmp_path):
+    target = tmp_path / "choices.json"
+
+    def fails(temporary):
+        pathlib.Path(temporary).write_text("{half")
+        raise OSError("disk full")
+
+    with pytest.raises(OSError):
+        runtime.replace_atomically(str(target), fails)
+    assert list(tmp_path.iterdir()) == []  # no half-written file, no temporary left
+    runtime.replace_atomically(str(target), lambda temporary: pathlib.Path(temporary).write_text("{}"))
+    assert target.read_text() == "{}" and list(tmp_path.iterdir()) == [target]

@@ -2,16 +2,14 @@
 
 import dataclasses
 import json
-import os
 
 import numpy as np
 import pytest
 import tensorflow as tf
 
 from gan_tutorial import cli, stylegan, training
-from gan_tutorial.classifier import classifier_path
 from gan_tutorial.gan import build_gan, compile_gan, generate
-from gan_tutorial.runtime import cache_dir, set_seed
+from gan_tutorial.runtime import set_seed
 from gan_tutorial.stylegan import ModulatedConv2D, StyleGenerator, mix_styles, modulated_conv2d
 
 LATENT = 16
@@ -155,8 +153,6 @@ def test_the_mean_w_survives_a_resume(tmp_path, mnist_small):
 
 
 def test_the_command_line_trains_samples_with_truncation_and_evaluates(tmp_path, mnist_classifier, capsys):
-    os.makedirs(cache_dir(), exist_ok=True)
-    mnist_classifier[0].save(classifier_path("mnist"))
     run_dir = tmp_path / "run"
     assert cli.main(["train", "--model", "stylegan", "--dataset", "mnist", "--out", str(run_dir), "--epochs", "1",
                      "--limit", "128", "--batch-size", "32", "--width", "8", "--latent-dim", str(LATENT),
