@@ -65,3 +65,16 @@ def small_config():
 def assert_in_model_range(images):
     assert images.dtype == np.float32
     assert images.min() >= -1.0 and images.max() <= 1.0
+
+
+# Fixtures that train a model, a classifier or a run, grade notebooks or start processes: a test that uses one is slow.
+SLOW_FIXTURES = {"mnist_classifier", "horse_folder", "grading", "trained_run", "conditional_run", "cycle_run",
+                 "comparisons", "two_epochs", "run_dir", "course", "trained"}
+
+
+def pytest_collection_modifyitems(items):
+    """Mark ``slow`` every test that uses a slow fixture (``make test-quick`` leaves them out), besides those marked
+    by hand: tests that train or start processes themselves."""
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
