@@ -10,7 +10,8 @@ import tensorflow as tf
 
 from gan_tutorial import cli, stylegan, training
 from gan_tutorial.classifier import classifier_path
-from gan_tutorial.gan import build_gan, compile_gan, generate
+from gan_tutorial.architectures import build_gan
+from gan_tutorial.gan import compile_gan, generate
 from gan_tutorial.runtime import cache_dir, set_seed
 from gan_tutorial.stylegan import ModulatedConv2D, StyleGenerator, mix_styles, modulated_conv2d
 
