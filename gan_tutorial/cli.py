@@ -252,7 +252,8 @@ def run_train(args):
         which = (f"; samples and generator.keras from the {which_generator(args.out)} generator"
                  if architecture.draws_from_noise else "")
         print(f"Wrote {args.out}: samples/, progress.gif, losses.png, discriminator.png, log.csv, "
-              f"{architecture.exports} ({result.step} steps, {result.epoch} epochs, {result.seconds:.0f} s of training){which}.")
+              f"{architecture.exports} ({result.step} steps, {result.epoch} epochs, {result.seconds:.0f} s of "
+              f"training){which}.")
     return 130 if result.interrupted else 0
 
 

@@ -273,9 +273,7 @@ def results_table(rows):
 
 
 class Conditional(Architecture):
-    """The plug-in of ``--model dcgan --conditional``: the DCGAN trained on (images, labels), drawing one row per class."""
-
-    takes_labels = True
+    """The plug-in of ``--model dcgan --conditional``: the DCGAN trained on (images, labels), one grid row per class."""
 
     def check(self, config):
         """Take the number of classes from a built-in dataset (a folder's comes with its images)."""

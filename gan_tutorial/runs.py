@@ -62,14 +62,11 @@ def check_domains(config, domains):
 class Architecture:
     """One kind of GAN as the trainer sees it; as it stands, the DCGAN (``gan.GAN``, ``gan.StabilizedGAN``).
 
-    A subclass overrides what its architecture does differently. Attributes: ``takes_labels``
-    (trains on (images, labels), ``--conditional``), ``draws_from_noise`` (its samples come from
-    noise: ``sample``, ``evaluate`` and ``--fid-every`` work), ``measures_xla`` (``--compile auto``
-    may pick XLA), ``speed_key`` (what ``benchmark.fastest_mode`` adds to its cache key) and
-    ``exports`` (the files ``export`` writes).
+    A subclass overrides what its architecture does differently. Attributes: ``draws_from_noise``
+    (its samples come from noise: ``sample``, ``evaluate`` and ``--fid-every`` work), ``measures_xla``
+    (``--compile auto`` may pick XLA) and ``exports`` (the files ``export`` writes).
     """
 
-    takes_labels = False
     draws_from_noise = True
     measures_xla = True
     exports = "generator.keras"
