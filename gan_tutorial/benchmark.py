@@ -5,6 +5,7 @@ the same batches in one process; ``fastest_mode`` uses it (cached per machine) t
 pick how ``train`` compiles its step.
 """
 
+import dataclasses
 import json
 import os
 import time
@@ -12,7 +13,8 @@ import time
 import keras
 import tensorflow as tf
 
-from gan_tutorial.gan import build_gan, compile_gan, stabilizers
+from gan_tutorial.architectures import architecture_of
+from gan_tutorial.gan import stabilizers
 from gan_tutorial.runtime import cache_dir, describe_device, exclusive, has_gpu, replace_atomically
 
 
@@ -53,12 +55,13 @@ def benchmark(config, images, modes=None, steps=20, include_mixed=True, labels=N
         batches = [(batch, tf.constant(labels[i * config.batch_size:(i + 1) * config.batch_size], "int32"))
                    for i, batch in enumerate(batches)]
     results = {}
+    architecture = architecture_of(config)
     for mode in modes:
-        gan = compile_gan(build_gan(config), config, mode)
+        gan = architecture.compile(architecture.build(config), config, mode)
         results[mode] = measure(step_function(gan, mode), batches, steps if mode != "eager" else max(3, steps // 4))
     if include_mixed and has_gpu() and not config.mixed_precision:
-        mixed = type(config)(**{**config.__dict__, "mixed_precision": True})
-        gan = compile_gan(build_gan(mixed), mixed, "xla")
+        mixed = dataclasses.replace(config, mixed_precision=True)
+        gan = architecture.compile(architecture.build(mixed), mixed, "xla")
         results["xla+mixed_float16"] = measure(step_function(gan, "xla"), batches, steps)
     return {"device": describe_device(), "tensorflow": tf.__version__, "keras": keras.__version__,
             "dataset": config.dataset, "image_shape": list(config.image_shape), "batch_size": config.batch_size,
@@ -69,9 +72,7 @@ def benchmark(config, images, modes=None, steps=20, include_mixed=True, labels=N
 def fastest_mode(config, images, labels=None):
     """'graph' or 'xla', whichever trains ``config``'s GAN faster here; measured once, then cached."""
     key = (f"{describe_device()}|tf {tf.__version__}|{config.image_shape}|w{config.width}|{config.upsampling}"
-           f"|b{config.batch_size}|{stabilizers(config)}" + ("" if config.model == "dcgan" else f"|{config.model}")
-           + (f"|conditional-{config.conditioning}" if getattr(config, "conditional", False) else "")
-           + ("|class-batchnorm" if getattr(config, "class_batchnorm", False) else ""))
+           f"|b{config.batch_size}|{stabilizers(config)}{architecture_of(config).speed_key(config)}")
     path = os.path.join(cache_dir(), "fastest_mode.json")
     with exclusive(path):  # two processes measuring at once would slow each other and overwrite each other's choice
         choices = {}

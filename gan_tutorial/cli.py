@@ -14,9 +14,9 @@ import time
 
 import numpy as np
 
-from gan_tutorial import assignments, benchmark, data, distribute, faults, training
+from gan_tutorial import architectures, assignments, benchmark, data, distribute, faults, training
 from gan_tutorial.callbacks import TrainingDivergedError
-from gan_tutorial.gan import COMPILE_MODES, MODELS, STABILIZER_FIELDS, generate
+from gan_tutorial.gan import COMPILE_MODES, STABILIZER_FIELDS
 from gan_tutorial.layers import DIFFAUGMENT_POLICIES
 from gan_tutorial.losses import ADVERSARIAL_LOSSES
 from gan_tutorial.models import UPSAMPLING_STYLES
@@ -75,10 +75,11 @@ def _config_arguments(parser):
                         help="generator style: Conv2DTranspose, or UpSampling2D + Conv2D (default: resize for color "
                              "images, transpose for MNIST)")
     parser.add_argument("--latent-dim", type=POSITIVE_INT, default=training.TrainConfig.latent_dim)
-    parser.add_argument("--model", choices=MODELS, default=training.TrainConfig.model,
+    parser.add_argument("--model", choices=architectures.MODELS, default=training.TrainConfig.model,
                         help="dcgan: noise -> images of --dataset (notebooks 2-10); stylegan: a compact StyleGAN2 "
                              "(notebook 12; MNIST padded to 32 x 32); cyclegan (train only): translate --dataset <-> "
-                             "--dataset-b (notebook 11; default cifar10:horse <-> cifar10:deer)")
+                             "--dataset-b (notebook 11; default cifar10:horse <-> cifar10:deer); wgan: the dcgan as a "
+                             "WGAN-GP (notebook 9)")
     parser.add_argument("--seed", type=SEED, default=0)
     parser.add_argument("--limit", type=POSITIVE_INT, help="use only the first N training images")
     parser.add_argument("--data-dir",
@@ -227,19 +228,8 @@ def fid_monitor(dataset, run_dir, every, data_dir=None):
 
 
 def run_train(args):
-    if args.model == "cyclegan":
-        from gan_tutorial.cyclegan import DEFAULT_BATCH_SIZE, DEFAULT_DOMAINS, DEFAULT_WIDTH
-
-        if (args.dataset is None) != (args.dataset_b is None):
-            raise ValueError("a CycleGAN needs both domains: give --dataset and --dataset-b, or neither "
-                             f"(for {DEFAULT_DOMAINS[0]} <-> {DEFAULT_DOMAINS[1]}).")
-        args.dataset, args.dataset_b = (args.dataset, args.dataset_b) if args.dataset else DEFAULT_DOMAINS
-        if data.image_shape_of(args.dataset, args.image_size) != data.image_shape_of(args.dataset_b, args.image_size):
-            raise ValueError(f"{args.dataset} and {args.dataset_b} have images of different sizes; give two folders "
-                             "(resized to --image-size) or two classes of one dataset.")
-        args.width, args.batch_size = args.width or DEFAULT_WIDTH, args.batch_size or DEFAULT_BATCH_SIZE
-    elif args.dataset_b is not None:
-        raise ValueError("--dataset-b is for --model cyclegan.")
+    architecture = architectures.REGISTRY[args.model]
+    architecture.command_line(args)
     args.dataset = args.dataset or "mnist"
     args.width = args.width or training.TrainConfig.width
     args.batch_size = args.batch_size or training.TrainConfig.batch_size
@@ -254,18 +244,16 @@ def run_train(args):
         **{name: getattr(args, name) for name in STABILIZER_FIELDS})
     if args.fid_every and args.strategy == "multiworker":  # every worker would need its own fid.csv
         raise ValueError("--fid-every does not work with --strategy multiworker; evaluate the run afterwards.")
-    if args.fid_every and args.model == "cyclegan":
-        raise ValueError("--fid-every measures a dcgan's samples; a CycleGAN is measured by cyclegan.cycle_report.")
+    if args.fid_every and not architecture.draws_from_noise:
+        raise ValueError(f"--fid-every measures samples drawn from noise, which a {args.model} run does not draw.")
     monitors = [fid_monitor(args.dataset, args.out, args.fid_every, args.data_dir)] if args.fid_every else []
     result = training.train(config, args.out, data_dir=args.data_dir, extra_callbacks=monitors)
-    if args.model == "cyclegan":
-        print(f"Wrote {args.out}: samples/, progress.gif, losses.png, discriminator.png, log.csv, generator_a2b.keras, "
-              f"generator_b2a.keras ({result.step} steps, {result.epoch} epochs, {result.seconds:.0f} s of training).")
-        return 130 if result.interrupted else 0
     if distribute.is_chief(distribute.make_strategy(config.strategy)):  # the others wrote a temporary folder
-        print(f"Wrote {args.out}: samples/, progress.gif, losses.png, discriminator.png, log.csv, generator.keras "
-              f"({result.step} steps, {result.epoch} epochs, {result.seconds:.0f} s of training); samples and "
-              f"generator.keras from the {which_generator(args.out)} generator.")
+        which = (f"; samples and generator.keras from the {which_generator(args.out)} generator"
+                 if architecture.draws_from_noise else "")
+        print(f"Wrote {args.out}: samples/, progress.gif, losses.png, discriminator.png, log.csv, "
+              f"{architecture.exports} ({result.step} steps, {result.epoch} epochs, {result.seconds:.0f} s of "
+              f"training){which}.")
     return 130 if result.interrupted else 0
 
 
@@ -276,19 +264,9 @@ def which_generator(run_dir):
 
 
 def run_sample(args):
-    from gan_tutorial.conditional import generate_labeled, parse_labels
-
     config = training.load_config(args.run_dir)
-    if config.conditional:
-        labels = parse_labels(args.label or "all", args.n, config.n_classes)
-        images = generate_labeled(training.restore_generator(args.run_dir), labels, seed=args.seed)
-        which = f"of class {args.label}" if args.label not in (None, "all") else "of every class in turn"
-    else:
-        if args.label is not None:
-            raise ValueError(f"{args.run_dir} holds an unconditional GAN, which cannot draw a chosen class: "
-                             "leave out --label, or train with --conditional.")
-        images = generate(training.restore_generator(args.run_dir), args.n, seed=args.seed, truncation=args.truncation)
-        labels, which = None, ""
+    images, labels, which = architectures.architecture_of(config).sample(args.run_dir, config, args.n, args.seed,
+                                                                         args.label, args.truncation)
     if config.dataset in data.IMAGE_SHAPES:  # a style generator's 32 x 32 digits back to MNIST's 28 x 28
         images = data.fit_size(images, data.IMAGE_SHAPES[config.dataset][0])
     np.savez_compressed(args.out, images=data.to_uint8(images), **({} if labels is None else {"labels": labels}))
@@ -298,9 +276,7 @@ def run_sample(args):
 
 
 def run_translate(args):
-    from gan_tutorial.cyclegan import translate
-
-    written = translate(args.run_dir, args.input, args.out, args.direction)
+    written = architectures.translate(args.run_dir, args.input, args.out, args.direction)
     print(f"Wrote {args.out}" if len(written) == 1 and written[0] == args.out
           else f"Wrote {len(written)} translated pictures under {args.out}")
     return 0
@@ -319,9 +295,7 @@ def load_samples(source, n, seed):
     """Images in [-1, 1] from a run directory (generated) or a .npz of uint8 images (key 'images'), and the
     labels they were drawn for (a conditional run: every class in turn; a .npz: its 'labels', if any) or None."""
     if os.path.isdir(source):
-        from gan_tutorial.conditional import draw_samples
-
-        return draw_samples(source, n, seed)
+        return training.draw_samples(source, n, seed)
     with np.load(source) as f:
         if "images" not in f:
             raise ValueError(f"{source} has no array 'images' (keys: {list(f.keys())}).")

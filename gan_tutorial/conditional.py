@@ -16,20 +16,20 @@ The label enters both networks; everything else is the unconditional GAN's:
 ``ConditionalGAN`` is ``gan.StabilizedGAN`` fed (images, labels) batches: the fakes of a step
 are drawn for the real batch's labels, and D judges each image with its label, so a digit
 drawn well but of the wrong class is caught. It trains through ``training.train``
-(``TrainConfig(conditional=True, conditioning=...)``).
+(``TrainConfig(conditional=True, conditioning=...)``): ``Conditional`` is its plug-in, the DCGAN's
+with labels (``architectures.LABELED``).
 """
 
-import os
+import dataclasses
 
 import keras
 import numpy as np
 from keras import layers
 
 from gan_tutorial import data
-from gan_tutorial.gan import (StabilizedGAN, build_config_discriminator, generate, precision_of, seeded_noise,
-                              stabilizer_options)
-from gan_tutorial.metrics import label_agreement
+from gan_tutorial.gan import StabilizedGAN, build_config_discriminator, precision_of, seeded_noise, stabilizer_options
 from gan_tutorial.models import build_generator
+from gan_tutorial.runs import Architecture, check_domains
 
 EMBEDDING_DIM = 16
 CONDITIONING_STYLES = ("concat", "projection")
@@ -234,22 +234,6 @@ def generate_labeled(generator, labels, seed=0, batch_size=500):
     return generator.predict([noise, labels], batch_size=batch_size, verbose=0)
 
 
-def draw_samples(run_dir, n, seed=0):
-    """``n`` images in [-1, 1] from a run's sampling generator, and the labels they were drawn for.
-
-    A conditional run draws every class in turn (``balanced_labels``); an unconditional one
-    returns None for the labels.
-    """
-    from gan_tutorial import training  # it builds on this module's generator
-
-    config = training.load_config(run_dir)
-    generator = training.restore_generator(run_dir)
-    if not config.conditional:
-        return generate(generator, n, seed=seed), None
-    labels = balanced_labels(n, config.n_classes)
-    return generate_labeled(generator, labels, seed=seed), labels
-
-
 def parse_labels(label, n, n_classes):
     """The labels ``sample --label`` asks for: ``n`` of class ``label``, or with "all" the classes in turn."""
     if label == "all":
@@ -276,22 +260,8 @@ def interpolate_classes(generator, noise, start_label, end_label, steps):
     return generator.get_layer("generator").predict(joined, verbose=0)
 
 
-def score_run(run_dir, scorer, threshold=0.9, seed=0):
-    """A run's steps and training seconds, and the figures of ``scorer.n`` samples of it (``stabilization.Scorer``):
-    classes covered, confident share, domain FID and, for a conditional run, the ``label_agreement``."""
-    from gan_tutorial.plots import read_log
-
-    images, labels = draw_samples(run_dir, scorer.n, seed)
-    report = scorer.score(images, threshold)
-    if labels is not None:
-        report.update(label_agreement(scorer.classifier.predict(images, batch_size=500, verbose=0), labels, threshold,
-                                      data.CLASS_NAMES[scorer.dataset]))
-    log = read_log(os.path.join(run_dir, "log.csv"))
-    return {"steps": int(log["step"][-1]), "seconds": round(float(log["seconds"][-1])), **report}
-
-
 def results_table(rows):
-    """Rows of ``score_run`` (each with a "name") as a Markdown table."""
+    """Rows of ``stabilization.score_run`` (each with a "name") as a Markdown table."""
     lines = ["| run | steps | seconds | label agreement | confident & agreeing (> 0.9) | confident > 0.9 | domain FID |",
              "| --- | --- | --- | --- | --- | --- | --- |"]
     for row in rows:
@@ -300,3 +270,45 @@ def results_table(rows):
         lines.append(f"| {row['name']} | {row['steps']:,} | {row['seconds']} | {agreement} | "
                      f"{100 * row['confident_share']:.1f}% | {row['domain_fid']} |")
     return "\n".join(lines)
+
+
+class Conditional(Architecture):
+    """The plug-in of ``--model dcgan --conditional``: the DCGAN trained on (images, labels), one grid row per class."""
+
+    def check(self, config):
+        """Take the number of classes from a built-in dataset (a folder's comes with its images)."""
+        if config.n_classes is None and config.dataset in data.CLASS_NAMES:
+            config.n_classes = len(data.CLASS_NAMES[config.dataset])
+
+    def speed_key(self, config):
+        """The conditioning style (and class BatchNorm): each is measured on its own."""
+        return f"|conditional-{config.conditioning}" + ("|class-batchnorm" if config.class_batchnorm else "")
+
+    def generator(self, config):
+        """A new conditional generator: [noise, labels] -> images."""
+        return conditional_generator_of(config)
+
+    def build(self, config):
+        """A new, uncompiled ``ConditionalGAN`` (``build_conditional_gan``)."""
+        return build_conditional_gan(config)
+
+    def training_data(self, config, images, data_dir):
+        """(config, images, labels): ``images`` is (images, labels); a folder's config gets its number of classes."""
+        if images is None:
+            images = data.training_images(config.dataset, data_dir, config.limit, config.image_shape[0], labels=True)
+        images, labels = images
+        if config.n_classes is None:  # a folder: one class per subfolder
+            config = dataclasses.replace(config, n_classes=int(np.max(labels)) + 1)
+        check_domains(config, [(config.dataset, images)])
+        return config, images, labels
+
+    def dataset(self, config, images, labels):
+        """Endless (images, labels) batches, and the steps per epoch."""
+        dataset = data.make_labeled_dataset(images, labels, config.batch_size, seed=config.seed, flip=config.flip)
+        return dataset.repeat(), len(images) // config.batch_size
+
+    def sample(self, run_dir, config, n, seed=0, label=None, truncation=1.0):
+        """``n`` images of class ``label``, or of every class in turn (``label`` None or "all"); no truncation."""
+        labels = parse_labels(label or "all", n, config.n_classes)
+        which = f"of class {label}" if label not in (None, "all") else "of every class in turn"
+        return generate_labeled(self.restore(run_dir, config), labels, seed=seed), labels, which

@@ -12,7 +12,7 @@ Scaled for a laptop: the paper's networks at 32x32 or 64x64, with resize-convolu
 of transposed ones (fewer checkerboards, notebook 6) and zero instead of reflection padding;
 one optimizer for both translators and one for both discriminators (Adam adapts each weight
 on its own, so this equals the paper's separate optimizers); a batch of several images, not one.
-``CycleGAN`` trains through ``training.train`` (``TrainConfig(model="cyclegan")``).
+``CycleGAN`` trains through ``training.train`` (``TrainConfig(model="cyclegan")``); ``CycleGANs`` is its plug-in.
 """
 
 import os
@@ -27,6 +27,7 @@ from gan_tutorial.callbacks import LOG_COLUMNS, SampleGrid
 from gan_tutorial.losses import (cycle_consistency_loss, identity_loss, least_squares_discriminator_loss,
                                  least_squares_generator_loss)
 from gan_tutorial.plots import save_grid
+from gan_tutorial.runs import Architecture, check_domains, read_settings, restore_networks
 
 CYCLE_WEIGHT = 10.0  # lambda of the paper
 IDENTITY_WEIGHT = 0.5  # times CYCLE_WEIGHT, as in the paper's code
@@ -228,15 +229,8 @@ class CycleGAN(keras.Model):
 
 def build_cyclegan(config, mode="graph"):
     """A compiled CycleGAN for a TrainConfig: networks of ``config.width``, Adam (``beta_1``) per pair."""
-    shape = config.image_shape
-    gan = CycleGAN(build_translator(shape, config.width, name="generator_ab"),
-                   build_translator(shape, config.width, name="generator_ba"),
-                   build_patch_discriminator(shape, config.width, name="discriminator_a"),
-                   build_patch_discriminator(shape, config.width, name="discriminator_b"), seed=config.seed)
-    gan.compile(keras.optimizers.Adam(config.d_learning_rate, beta_1=config.beta_1),
-                keras.optimizers.Adam(config.g_learning_rate, beta_1=config.beta_1),
-                run_eagerly=mode == "eager", jit_compile=mode == "xla")
-    return gan
+    plug_in = CycleGANs()
+    return plug_in.compile(plug_in.build(config), config, mode)
 
 
 def decay_factor(progress):
@@ -311,17 +305,15 @@ def pair_dataset(images_a, images_b, batch_size, seed=None, flip=False):
 
 def restore_translators(run_dir):
     """(G: A -> B, F: B -> A) of the latest checkpoint of a CycleGAN run."""
-    from gan_tutorial import checkpoints, training
-
-    config = training.load_config(run_dir)
-    if config.model != "cyclegan":
-        raise ValueError(f"{run_dir} holds a {config.model} run, not a CycleGAN: translate needs --model cyclegan.")
-    translators = (build_translator(config.image_shape, config.width, name="generator_ab"),
-                   build_translator(config.image_shape, config.width, name="generator_ba"))
-    checkpoint = tf.train.Checkpoint(generator_ab=translators[0], generator_ba=translators[1])
-    if checkpoints.restore(checkpoint, os.path.join(run_dir, "checkpoints"), partial=True) is None:
-        raise FileNotFoundError(f"No checkpoint in {run_dir}/checkpoints: train first.")
-    return translators
+    settings = read_settings(run_dir)
+    model = settings.get("model", "dcgan")
+    if model != "cyclegan":
+        raise ValueError(f"{run_dir} holds a {model} run, not a CycleGAN: translate needs --model "
+                         "cyclegan.")
+    shape, width = tuple(settings["image_shape"]), settings["width"]
+    translators = restore_networks(run_dir, generator_ab=build_translator(shape, width, name="generator_ab"),
+                                   generator_ba=build_translator(shape, width, name="generator_ba"))
+    return translators["generator_ab"], translators["generator_ba"]
 
 
 def translate_picture(translator, picture):
@@ -399,3 +391,95 @@ def cycle_report(generator_ab, generator_ba, images_a, images_b, classifier=None
                 report[key][f"{name}_read_as_source"] = round(float(np.mean(labels == source)), 4)
                 report[key][f"{name}_read_as_target"] = round(float(np.mean(labels == target)), 4)
     return report
+
+
+class CycleGANs(Architecture):
+    """The plug-in of ``--model cyclegan``: two domains (``dataset``, ``dataset_b``), four networks on one device,
+    a grid of translated test images, a learning rate that decays, and two translators saved."""
+
+    draws_from_noise = False
+    measures_xla = False  # ImagePool's updates vary in size: graph mode
+    exports = "generator_a2b.keras, generator_b2a.keras"
+
+    def check(self, config):
+        """A second domain, one device, no XLA and no TensorBoard."""
+        if config.tensorboard:
+            raise ValueError("--tensorboard does not cover a CycleGAN yet: its losses are in log.csv and its "
+                             "translations in samples/.")
+        if config.dataset_b is None or config.strategy != "default":
+            raise ValueError("a CycleGAN needs a second domain (dataset_b, --dataset-b) and trains on one device.")
+        if config.compile_mode == "xla":  # ImagePool's updates vary in size
+            raise ValueError("a CycleGAN's step does not compile with XLA (its image pool stores a varying number "
+                             "of pictures); use --compile graph (the default for it).")
+
+    def command_line(self, args):
+        """Both domains or neither (then ``DEFAULT_DOMAINS``), of one image size; a CycleGAN's width and batch size."""
+        if (args.dataset is None) != (args.dataset_b is None):
+            raise ValueError("a CycleGAN needs both domains: give --dataset and --dataset-b, or neither "
+                             f"(for {DEFAULT_DOMAINS[0]} <-> {DEFAULT_DOMAINS[1]}).")
+        args.dataset, args.dataset_b = (args.dataset, args.dataset_b) if args.dataset else DEFAULT_DOMAINS
+        if data.image_shape_of(args.dataset, args.image_size) != data.image_shape_of(args.dataset_b, args.image_size):
+            raise ValueError(f"{args.dataset} and {args.dataset_b} have images of different sizes; give two folders "
+                             "(resized to --image-size) or two classes of one dataset.")
+        args.width, args.batch_size = args.width or DEFAULT_WIDTH, args.batch_size or DEFAULT_BATCH_SIZE
+
+    def describe(self, config):
+        """'CycleGAN A <-> B, '."""
+        return f"CycleGAN {config.dataset} <-> {config.dataset_b}, "
+
+    def speed_key(self, config):
+        """'|cyclegan' (its mode is never measured: ``measures_xla`` is False)."""
+        return "|cyclegan"
+
+    def build(self, config):
+        """A new, uncompiled CycleGAN: two translators and two PatchGAN discriminators of ``config.width``."""
+        shape = config.image_shape
+        return CycleGAN(build_translator(shape, config.width, name="generator_ab"),
+                        build_translator(shape, config.width, name="generator_ba"),
+                        build_patch_discriminator(shape, config.width, name="discriminator_a"),
+                        build_patch_discriminator(shape, config.width, name="discriminator_b"), seed=config.seed)
+
+    def compile(self, gan, config, mode):
+        """Adam (``beta_1``) for both translators and for both discriminators."""
+        gan.compile(keras.optimizers.Adam(config.d_learning_rate, beta_1=config.beta_1),
+                    keras.optimizers.Adam(config.g_learning_rate, beta_1=config.beta_1),
+                    run_eagerly=mode == "eager", jit_compile=mode == "xla")
+        return gan
+
+    def training_data(self, config, images, data_dir):
+        """(config, (images of A, images of B), None): by default the training images of both domains."""
+        names = (config.dataset, config.dataset_b)
+        if images is None:
+            images = tuple(domain_images(name, "train", config.image_shape[0], data_dir, config.limit)
+                           for name in names)
+        check_domains(config, zip(names, images))
+        return config, images, None
+
+    def dataset(self, config, images, labels):
+        """Endless unpaired (a, b) batches; an epoch is the smaller domain once."""
+        dataset = pair_dataset(*images, config.batch_size, seed=config.seed, flip=config.flip)
+        return dataset, min(map(len, images)) // config.batch_size
+
+    def epoch_callbacks(self, config, run_dir, data_dir, clock, steps_per_epoch):
+        """The learning rates' linear decay, and fixed test images translated both ways every epoch."""
+        grid = [domain_images(name, "test", config.image_shape[0], data_dir, GRID_IMAGES)
+                for name in (config.dataset, config.dataset_b)]
+        return [LinearDecay(config.d_learning_rate, config.g_learning_rate, clock, steps_per_epoch, config.epochs),
+                TranslationGrid(*grid, os.path.join(run_dir, "samples"))]
+
+    def export(self, gan, run_dir):
+        """Write the two translators (``CycleGAN.save_translators``)."""
+        gan.save_translators(run_dir)
+
+    def restore(self, run_dir, config):
+        """(G: A -> B, F: B -> A) of the newest checkpoint."""
+        return restore_translators(run_dir)
+
+    def sample(self, run_dir, config, n, seed=0, label=None, truncation=1.0):
+        """Refused: a CycleGAN translates pictures, it draws none from noise."""
+        raise ValueError(f"{run_dir} holds a CycleGAN, which draws no samples from noise: use 'gan-tutorial "
+                         "translate'.")
+
+    def translate(self, run_dir, source, out, direction="a2b"):
+        """``translate``: a picture or a folder of pictures through the run's translator."""
+        return translate(run_dir, source, out, direction)

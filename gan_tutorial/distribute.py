@@ -27,9 +27,8 @@ import numpy as np
 import tensorflow as tf
 
 from gan_tutorial import data
-from gan_tutorial.gan import build_gan, compile_gan
-
-STRATEGIES = ("default", "mirrored", "multiworker")
+from gan_tutorial.architectures import architecture_of
+from gan_tutorial.config import STRATEGIES  # noqa: F401 (distribute.STRATEGIES)
 
 
 def split_cpu(n):
@@ -105,14 +104,15 @@ def build_distributed_gan(config, strategy, mode="graph", sync_batch_norm=True):
     if config.batch_size % strategy.num_replicas_in_sync:
         raise ValueError(f"The global batch of {config.batch_size} is split between {strategy.num_replicas_in_sync} "
                          "replicas: make it a multiple of that.")
+    architecture = architecture_of(config)
     with strategy.scope():
-        gan = build_gan(config)
+        gan = architecture.build(config)
         if sync_batch_norm and strategy.num_replicas_in_sync > 1:
             synchronize_batch_norm(gan.generator)
         gan.built = True  # its networks are; else fit under a strategy would build it by calling it on images
         if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
             gan.train_step = _logs_with_batch_axis(gan.train_step)
-        return compile_gan(gan, config, mode)
+        return architecture.compile(gan, config, mode)
 
 
 def _logs_with_batch_axis(train_step):

@@ -10,7 +10,6 @@ from gan_tutorial.layers import DiffAugment
 from gan_tutorial.losses import (ADVERSARIAL_LOSSES, discriminator_loss, feature_matching_loss, generator_loss,
                                  gradient_penalty, r1_penalty)
 from gan_tutorial.models import build_discriminator, build_generator, stabilized_discriminator
-from gan_tutorial.stylegan import StyleGenerator
 
 COMPILE_MODES = ("eager", "graph", "xla")
 # What each mode is in TensorFlow's words (notebook 4): "graph" is the step traced by tf.function.
@@ -266,24 +265,17 @@ def stabilizers_on(config):
     return any(getattr(config, name) != value for name, value in STABILIZERS_OFF.items())
 
 
-MODELS = ("dcgan", "stylegan", "cyclegan")  # cyclegan: gan_tutorial.cyclegan, translating dataset -> dataset_b
-
-
 def generator_of(config):
-    """A new generator for ``config``: the DCGAN one, or ``stylegan.StyleGenerator`` for ``model="stylegan"``."""
-    if config.model == "stylegan":
-        return StyleGenerator(config.latent_dim, config.image_shape, config.width, config.mapping_layers,
-                              config.style_mixing)
+    """A new DCGAN generator for ``config`` (a TrainConfig)."""
     return build_generator(config.latent_dim, config.image_shape, config.width, config.upsampling)
 
 
-def build_gan(config):
-    """A new, uncompiled GAN with the networks of ``config`` (a TrainConfig); a ``StabilizedGAN`` if it asks for any,
-    a ``conditional.ConditionalGAN`` if it is conditional."""
-    if getattr(config, "conditional", False):
-        from gan_tutorial.conditional import build_conditional_gan  # it builds on this module
+def build_gan(config, generator_of=generator_of):
+    """A new, uncompiled GAN with the networks of ``config`` (a TrainConfig); a ``StabilizedGAN`` if it asks for any.
 
-        return build_conditional_gan(config)
+    ``generator_of(config)`` makes the generator: the DCGAN's here; another architecture passes its own
+    (``architectures.build_gan`` builds any ``config.model``).
+    """
     with precision_of(config):
         generator = generator_of(config)
         discriminator = build_config_discriminator(config, config.image_shape)

@@ -22,7 +22,7 @@ from keras import layers
 from gan_tutorial import data, training
 from gan_tutorial.gan import STABILIZERS_OFF, StabilizedGAN, generate, sampling_generator
 from gan_tutorial.layers import MinibatchStdDev
-from gan_tutorial.metrics import class_report, frechet_distance
+from gan_tutorial.metrics import class_report, frechet_distance, label_agreement
 from gan_tutorial.plots import read_log
 
 RING_MODES, RING_RADIUS, RING_STD = 8, 2.0, 0.05
@@ -121,6 +121,18 @@ class Scorer:
         fake = features.extract(self.feature_model, images)
         report["domain_fid"] = round(frechet_distance(fake, self.real_features), 2)
         return report
+
+
+def score_run(run_dir, scorer, threshold=0.9, seed=0):
+    """A run's steps and training seconds, and the figures of ``scorer.n`` samples of it (``Scorer``): classes
+    covered, confident share, domain FID and, for a conditional run (notebook 10), the ``label_agreement``."""
+    images, labels = training.draw_samples(run_dir, scorer.n, seed)
+    report = scorer.score(images, threshold)
+    if labels is not None:
+        report.update(label_agreement(scorer.classifier.predict(images, batch_size=500, verbose=0), labels, threshold,
+                                      data.CLASS_NAMES[scorer.dataset]))
+    log = read_log(os.path.join(run_dir, "log.csv"))
+    return {"steps": int(log["step"][-1]), "seconds": round(float(log["seconds"][-1])), **report}
 
 
 def compare(variants, dataset="mnist", epochs=8, out="runs/stabilization", scorer=None, data_dir=None,

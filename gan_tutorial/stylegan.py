@@ -18,7 +18,8 @@ The ideas, each a small piece of this module:
 
 The generator is a ``keras.Model`` subclass with the DCGAN generator's contract: noise
 (N, latent_dim) -> images (N, H, W, C) in [-1, 1]. The rest (discriminator, losses, R1,
-EMA, training loop) is the library's own: ``TrainConfig(model="stylegan")``.
+EMA, training loop) is the library's own: ``TrainConfig(model="stylegan")``, whose plug-in ``StyleGAN``
+differs from the DCGAN's only in its generator and image size.
 """
 
 import math
@@ -27,6 +28,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 from keras import ops
+
+from gan_tutorial.runs import Architecture
 
 STYLE_MIXING = 0.9  # probability that a training batch mixes two styles (StyleGAN2's value)
 MAPPING_LAYERS = 4  # StyleGAN uses 8 Dense layers of 512; 4 of latent_dim suffice at this scale
@@ -298,3 +301,22 @@ def path_jumps(images):
     steps of similar size; a path that crosses a region the generator folds shows one large jump."""
     images = np.asarray(images, "float64")
     return np.sqrt(np.mean(np.square(np.diff(images, axis=0)), axis=(1, 2, 3)))
+
+
+class StyleGAN(Architecture):
+    """The plug-in of ``--model stylegan``: the DCGAN's discriminator, stabilizers and training with a
+    ``StyleGenerator``, at a size of 4 * 2**k (MNIST padded to 32 x 32)."""
+
+    def speed_key(self, config):
+        """'|stylegan': its step's speed is measured apart from the DCGAN's."""
+        return "|stylegan"
+
+    def check(self, config):
+        """Round the image size up to 4 * 2**k (``style_image_size``)."""
+        size = style_image_size(config.image_shape[0])
+        config.image_shape = (size, size, config.image_shape[-1])
+
+    def generator(self, config):
+        """A new ``StyleGenerator`` with the config's width, mapping layers and style mixing."""
+        return StyleGenerator(config.latent_dim, config.image_shape, config.width, config.mapping_layers,
+                              config.style_mixing)

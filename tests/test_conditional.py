@@ -201,10 +201,10 @@ def test_labeled_folders_train(horse_folder, tmp_path):
 
 def test_score_run_and_its_table(conditional_run):
     from gan_tutorial.classifier import build_classifier
-    from gan_tutorial.stabilization import Scorer
+    from gan_tutorial import stabilization
 
-    scorer = Scorer.for_dataset("mnist", n=50, classifier=build_classifier((28, 28, 1), widths=(4,)))
-    row = {"name": "tiny", **conditional.score_run(str(conditional_run), scorer)}
+    scorer = stabilization.Scorer.for_dataset("mnist", n=50, classifier=build_classifier((28, 28, 1), widths=(4,)))
+    row = {"name": "tiny", **stabilization.score_run(str(conditional_run), scorer)}
     assert row["steps"] == 4 and len(row["per_class"]) == 10 and row["domain_fid"] >= 0
     table = conditional.results_table([row])
     assert len(table.splitlines()) == 3 and table.splitlines()[2].startswith("| tiny | 4 |")

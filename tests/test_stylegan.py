@@ -8,7 +8,8 @@ import pytest
 import tensorflow as tf
 
 from gan_tutorial import cli, stylegan, training
-from gan_tutorial.gan import build_gan, compile_gan, generate
+from gan_tutorial.architectures import build_gan
+from gan_tutorial.gan import compile_gan, generate
 from gan_tutorial.runtime import set_seed
 from gan_tutorial.stylegan import ModulatedConv2D, StyleGenerator, mix_styles, modulated_conv2d
 
