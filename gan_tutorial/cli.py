@@ -1,4 +1,5 @@
-"""Command line: ``gan-tutorial train | sample | translate | bench | evaluate | exercises`` (also ``python -m gan_tutorial``).
+"""Command line: ``gan-tutorial train | sample | translate | bench | evaluate | bench-quality | exercises``
+(also ``python -m gan_tutorial``).
 
 Errors are one line: exit code 2 for bad input, 1 for a fault during the run (a diverged
 training, a full disk, a run folder in use). GAN_TUTORIAL_DEBUG=1 shows the traceback instead.
@@ -16,6 +17,7 @@ import numpy as np
 
 from gan_tutorial import architectures, assignments, benchmark, data, distribute, faults, training
 from gan_tutorial.callbacks import TrainingDivergedError
+from gan_tutorial.config import SECTION_OF
 from gan_tutorial.gan import COMPILE_MODES, STABILIZER_FIELDS
 from gan_tutorial.layers import DIFFAUGMENT_POLICIES
 from gan_tutorial.losses import ADVERSARIAL_LOSSES
@@ -208,9 +210,54 @@ def build_parser():
     evaluate.add_argument("--seed", type=SEED, default=0)
     evaluate.add_argument("--data-dir")
 
+    quality = commands.add_parser("bench-quality",
+                                  help="train for a fixed budget per configuration, then score the generator that "
+                                       "'sample' uses (the EMA one by default) as 'evaluate' does; one JSON line each")
+    quality.add_argument("--dataset", type=_labeled_dataset_name, default="mnist")
+    quality.add_argument("--set", dest="configurations", action="append", type=_train_settings, default=[],
+                         metavar="FIELD=VALUE,...",
+                         help="one configuration, TrainConfig fields: e.g. width=32,batch_size=64, or "
+                              "ema=0,r1_weight=0,minibatch_discrimination=0 (no stabilizers); repeat for more "
+                              "(default: one run of the default settings)")
+    quality.add_argument("--max-seconds", type=POSITIVE, default=300, help="training time of each configuration")
+    quality.add_argument("--n", type=POSITIVE_INT, default=10000, help="samples scored (and as many real images)")
+    quality.add_argument("--out", default=os.path.join("runs", "quality"),
+                         help="runs go to OUT/<configuration>; an existing one resumes, so delete it to measure afresh")
+    quality.add_argument("--data-dir")
+
     exercises = commands.add_parser("exercises", help="build the student notebooks, or grade submitted ones")
     assignments.add_arguments(exercises)
     return parser
+
+
+def _train_settings(value):
+    """'width=32,batch_size=64' -> {'width': 32, 'batch_size': 64}, each value of its TrainConfig field's type.
+
+    A part without '=' continues the previous value: diffaugment=color,translation."""
+    pairs = []
+    for part in filter(None, (part.strip() for part in value.split(","))):
+        if "=" in part:
+            pairs.append(part.split("=", 1))
+        elif pairs:
+            pairs[-1][1] += "," + part
+        else:
+            raise argparse.ArgumentTypeError(f"expected FIELD=VALUE pairs, not {part!r}")
+    fields = set(SECTION_OF)  # every setting, by its flat name
+    settings = {}
+    for name, text in pairs:
+        if name not in fields - {"dataset", "image_shape", "epochs", "max_seconds"}:
+            raise argparse.ArgumentTypeError(f"{name!r} is not a TrainConfig field that a configuration sets")
+        default = getattr(training.TrainConfig, name)
+        try:
+            if isinstance(default, bool):
+                settings[name] = {"true": True, "false": False}[text.lower()]
+            elif default is None:  # epochs, upsampling, limit, n_classes...: a whole number, else the text
+                settings[name] = int(text) if text.isdigit() else text
+            else:
+                settings[name] = type(default)(text)
+        except (KeyError, ValueError):
+            raise argparse.ArgumentTypeError(f"{name}={text}: expected a value like {default!r}") from None
+    return settings
 
 
 def fid_monitor(dataset, run_dir, every, data_dir=None):
@@ -344,10 +391,28 @@ def evaluation_report(args):
     return report
 
 
+def run_bench_quality(args):
+    """The README's quality figures: per configuration, steps and images/s of the budget, and the 'evaluate'
+    report (FID, KID, IS, confident share, class shares) of the sampling generator, as one JSON line."""
+    for settings in args.configurations or [{}]:
+        name = "_".join(f"{key}{value}" for key, value in settings.items()) or "default"
+        run_dir = os.path.join(args.out, name)
+        config = training.TrainConfig.for_dataset(args.dataset, max_seconds=args.max_seconds, **settings)
+        with contextlib.redirect_stdout(sys.stderr):  # progress to stderr; stdout carries the JSON lines only
+            result = training.train(config, run_dir, data_dir=args.data_dir)
+            report = evaluation_report(argparse.Namespace(source=run_dir, dataset=args.dataset, features="domain",
+                                                          n=args.n, threshold=0.9, seed=0, data_dir=args.data_dir))
+        print(json.dumps({"configuration": settings, "run": run_dir, "steps": result.step,
+                          "training_seconds": round(result.seconds, 1),
+                          "images_per_second": round(result.step * config.batch_size / max(result.seconds, 1e-9), 1),
+                          **report}), flush=True)
+    return 0
+
+
 def main(argv=None):
     args = build_parser().parse_args(argv)
     handlers = {"train": run_train, "sample": run_sample, "translate": run_translate, "bench": run_bench,
-                "evaluate": run_evaluate,
+                "evaluate": run_evaluate, "bench-quality": run_bench_quality,
                 "exercises": assignments.run}
     try:
         return handlers[args.command](args)

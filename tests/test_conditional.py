@@ -6,9 +6,9 @@ import keras
 import numpy as np
 import pytest
 
-from gan_tutorial import cli, conditional, data, training
+from gan_tutorial import cli, conditional, data, features, training
 from gan_tutorial.gan import compile_gan, sampling_generator, seeded_noise
-from gan_tutorial.metrics import label_agreement
+from gan_tutorial.metrics import frechet_distance, label_agreement
 from gan_tutorial.models import build_discriminator
 
 
@@ -143,6 +143,15 @@ def test_sample_writes_the_requested_labels(conditional_run, tmp_path, capsys):
     assert code == 0 and "of class 7" in stdout
     with np.load(out) as f:
         assert f["images"].shape == (12, 28, 28, 1) and f["labels"].tolist() == [7] * 12
+        sevens = f["images"].astype("int64")
+    # Too short a run for the classifier to read its digits: the images are exactly those the EMA generator draws
+    # for label 7 at seeded_noise(12, 64, 0), by hand. After 4 steps the label moves pixels by 1 of 255 at most:
+    # those of label 3 differ in 15% of the pixels, of label 8 in 12%.
+    generator = keras.models.load_model(conditional_run / "generator.keras")
+    by_hand = {label: data.to_uint8(generator.predict([seeded_noise(12, 64, 0), np.full(12, label, "int32")],
+                                                      verbose=0)) for label in (7, 3)}
+    np.testing.assert_array_equal(sevens, by_hand[7])
+    assert (sevens != by_hand[3]).mean() > 0.05
     code, _, _ = run(capsys, "sample", str(conditional_run), "--label", "all", "--n", "20", "--out", str(out))
     with np.load(out) as f:
         assert code == 0 and np.bincount(f["labels"]).tolist() == [2] * 10
@@ -158,12 +167,29 @@ def test_sample_label_errors(conditional_run, tmp_path, capsys):
     assert code == 2 and "unconditional GAN" in stderr and len(stderr.strip().splitlines()) == 1
 
 
-def test_evaluate_reports_the_label_agreement(conditional_run, mnist_classifier, capsys):
+def drawn_by_hand(run_dir, n, seed=0):
+    """What 'evaluate' and score_run should score: n images of the run's EMA generator (generator.keras), the
+    classes 0, 1, ..., 9, 0, ... in turn at seeded_noise(n, 64, seed), and those labels."""
+    labels = np.arange(n, dtype="int32") % 10
+    generator = keras.models.load_model(run_dir / "generator.keras")
+    return generator.predict([seeded_noise(n, 64, seed), labels], verbose=0), labels
+
+
+def test_evaluate_reports_the_label_agreement_of_the_classes_drawn(conditional_run, capsys, monkeypatch):
+    from gan_tutorial import classifier
+
+    # The MNIST classifier reads every image of this tiny run as one digit, which any labels, in any order, agree
+    # with equally; an untrained classifier reads them as several, so the agreement depends on which label goes
+    # with which image.
+    keras.utils.set_random_seed(0)
+    stand_in = classifier.build_classifier((28, 28, 1), widths=(4,))
+    monkeypatch.setattr(classifier, "load_classifier", lambda dataset, data_dir=None: stand_in)
     code, stdout, _ = run(capsys, "evaluate", str(conditional_run), "--dataset", "mnist", "--n", "200")
     report = json.loads(stdout)
-    assert code == 0 and set(report["label_agreement"]) == {"agreement", "confident_agreement", "per_class"}
-    assert len(report["label_agreement"]["per_class"]) == 10
-    assert 0 <= report["label_agreement"]["confident_agreement"] <= report["label_agreement"]["agreement"] <= 1
+    images, labels = drawn_by_hand(conditional_run, 200)
+    by_hand = label_agreement(stand_in.predict(images, verbose=0), labels, 0.9, data.CLASS_NAMES["mnist"])
+    assert code == 0 and report["label_agreement"] == by_hand
+    assert len(by_hand["per_class"]) == 10 and len(set(by_hand["per_class"].values())) > 1
 
 
 def test_a_conditional_run_resumes(tmp_path, mnist_small):
@@ -205,7 +231,11 @@ def test_score_run_and_its_table(conditional_run):
 
     scorer = stabilization.Scorer.for_dataset("mnist", n=50, classifier=build_classifier((28, 28, 1), widths=(4,)))
     row = {"name": "tiny", **stabilization.score_run(str(conditional_run), scorer)}
-    assert row["steps"] == 4 and len(row["per_class"]) == 10 and row["domain_fid"] >= 0
+    images, labels = drawn_by_hand(conditional_run, 50)
+    fid = frechet_distance(features.extract(scorer.feature_model, images), scorer.real_features)
+    assert row["steps"] == 4 and fid > 1 and row["domain_fid"] == pytest.approx(fid, abs=0.011)
+    probabilities = scorer.classifier.predict(images, verbose=0)
+    assert row["per_class"] == label_agreement(probabilities, labels, 0.9, data.CLASS_NAMES["mnist"])["per_class"]
     table = conditional.results_table([row])
     assert len(table.splitlines()) == 3 and table.splitlines()[2].startswith("| tiny | 4 |")
 
