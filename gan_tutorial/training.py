@@ -29,8 +29,8 @@ import tensorflow as tf
 
 from gan_tutorial import benchmark, callbacks, checkpoints, cyclegan, data, distribute, plots
 from gan_tutorial.faults import RunError, RunLock
-from gan_tutorial.gan import (COMPILE_MODES, GAN, MODELS, STABILIZERS_OFF, generator_of, sampling_generator,
-                              seeded_noise)
+from gan_tutorial.gan import (COMPILE_MODES, GAN, MODELS, STABILIZERS_OFF, apply_wgan_gp_recipe, generator_of,
+                              sampling_generator, seeded_noise)
 from gan_tutorial.models import DROPOUT, LATENT_DIM, WIDTH
 from gan_tutorial.stylegan import MAPPING_LAYERS, STYLE_MIXING, style_image_size
 from gan_tutorial.distribute import STRATEGIES
@@ -75,6 +75,7 @@ class TrainConfig:
     d_learning_rate: float = 2e-4
     g_learning_rate: float = 2e-4
     beta_1: float = 0.5
+    beta_2: float = 0.999  # Adam's; loss="wgan-gp" takes Gulrajani et al.'s 0.9 (gan.WGAN_GP_RECIPE)
     dropout: float = DROPOUT
     label_smoothing: float = 0.0
     # Stabilizers (notebook 09, gan_tutorial.stabilization). On by default: the combination that measured best
@@ -118,6 +119,8 @@ class TrainConfig:
             size = style_image_size(self.image_shape[0])
             self.image_shape = (size, size, self.image_shape[-1])
         self.upsampling = self.upsampling or default_upsampling(self.image_shape)
+        if self.loss == "wgan-gp":
+            apply_wgan_gp_recipe(self)
         if self.epochs is None and self.max_seconds is None:
             self.max_seconds = default_max_seconds(self.dataset)
         if self.compile_mode not in ("auto", *COMPILE_MODES):
@@ -394,11 +397,13 @@ def _training_dataset(config, images, labels):
         return dataset, min(map(len, images)) // config.batch_size
     # One iterator for the whole run: without repeat(), fit() makes a new iterator every
     # epoch, and with 60000 images in the pipeline that stalled the first step for up to 20 s.
+    # A step with n_critic D updates takes n_critic real batches, a fresh one for each (StabilizedGAN.train_step).
+    batch_size = config.batch_size * config.n_critic
     if config.conditional:
-        dataset = data.make_labeled_dataset(images, labels, config.batch_size, seed=config.seed, flip=config.flip)
+        dataset = data.make_labeled_dataset(images, labels, batch_size, seed=config.seed, flip=config.flip)
     else:
-        dataset = data.make_dataset(images, config.batch_size, seed=config.seed, flip=config.flip)
-    return distribute.shard_by_data(dataset.repeat()), len(images) // config.batch_size
+        dataset = data.make_dataset(images, batch_size, seed=config.seed, flip=config.flip)
+    return distribute.shard_by_data(dataset.repeat()), len(images) // batch_size
 
 
 def _epoch_callbacks(config, run_dir, data_dir, clock, steps_per_epoch):
