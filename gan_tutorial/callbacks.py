@@ -244,7 +244,8 @@ class TensorBoardLog(keras.callbacks.Callback):
     """
 
     NAMES = {"d_loss": "loss/discriminator", "g_loss": "loss/generator", "d_real": "D(x)", "d_fake": "D(G(z))",
-             "critic_real": "critic score (not a probability)/real", "critic_fake": "critic score (not a probability)/fake"}
+             "critic_real": "critic score (not a probability)/real",
+             "critic_fake": "critic score (not a probability)/fake"}
 
     def __init__(self, folder, fixed_noise, first_step=0):
         super().__init__()

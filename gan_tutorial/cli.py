@@ -102,8 +102,8 @@ def _stabilizer_arguments(parser):
     group.add_argument("--loss", choices=sorted(ADVERSARIAL_LOSSES), default=defaults.loss,
                        help="adversarial loss: non-saturating (Goodfellow 2014), hinge (Miyato 2018), "
                             "Wasserstein with gradient penalty (Gulrajani 2017; alone it takes their recipe for the "
-                            "settings left at their defaults: 5 critic steps, learning rates 1e-4, Adam betas (0, 0.9), "
-                            "no minibatch discrimination, no R1)")
+                            "settings left at their defaults: 5 critic steps, learning rates 1e-4, "
+                            "Adam betas (0, 0.9), no minibatch discrimination, no R1)")
     group.add_argument("--gp-weight", type=WEIGHT, default=defaults.gp_weight, help="wgan-gp: penalty weight")
     group.add_argument("--n-critic", type=POSITIVE_INT, default=defaults.n_critic,
                        help="discriminator updates per generator update, each on a fresh real batch")
@@ -120,7 +120,8 @@ def _stabilizer_arguments(parser):
                        help="minibatch discrimination features (Salimans 2016); 0 is off")
     group.add_argument("--feature-matching", type=WEIGHT, default=defaults.feature_matching, metavar="WEIGHT",
                        help="feature matching (Salimans 2016): the generator's loss becomes this weight times "
-                            "||mean D-features(real) - mean D-features(fake)||^2, instead of the adversarial loss; 0 is off")
+                            "||mean D-features(real) - mean D-features(fake)||^2, instead of the adversarial loss; "
+                            "0 is off")
     group.add_argument("--instance-noise", type=WEIGHT, default=defaults.instance_noise, metavar="STD",
                        help="Gaussian noise on the discriminator's inputs, annealed to 0 (Sonderby 2017)")
     group.add_argument("--instance-noise-steps", type=POSITIVE_INT, default=defaults.instance_noise_steps,

@@ -73,7 +73,9 @@ def _inception_network(weights):
 
 
 def inception_model(image_shape, weights="imagenet"):
-    """Images ``image_shape`` in [-1, 1] -> pool features (N, 2048) of Keras's ImageNet InceptionV3 (``INCEPTION_NOTE``).
+    """Images ``image_shape`` in [-1, 1] -> pool features (N, 2048) of Keras's ImageNet InceptionV3.
+
+    Not the 2015 FID network: not comparable with published FIDs (``INCEPTION_NOTE``).
 
     ``weights=None`` builds the network with random weights (tests; no download).
     """

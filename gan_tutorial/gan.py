@@ -139,7 +139,7 @@ class StabilizedGAN(GAN):
             self.ema_generator.set_weights(generator.get_weights())
 
     def discriminator_inputs(self, images):
-        """What D sees: augmented images (``augment``) plus annealed instance noise (Sonderby et al. 2017, section 4).
+        """What D sees: augmented images (``augment``) plus annealed instance noise (Sonderby et al. 2017).
 
         The noise's std falls linearly from ``instance_noise`` at D's step 0 to 0 at step
         ``instance_noise_steps`` (``instance_noise_std``); every replica draws its own noise.

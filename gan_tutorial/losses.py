@@ -52,9 +52,9 @@ def hinge_generator_loss(fake_logits):
 
 
 def wasserstein_critic_loss(real_logits, fake_logits):
-    """WGAN critic (Arjovsky et al. 2017, eq. 3; Gulrajani et al. 2017, eq. 3 without the penalty): mean(fake) - mean(real).
+    """WGAN critic (Arjovsky et al. 2017, eq. 3; Gulrajani et al. 2017, eq. 3 without the penalty).
 
-    An estimate of -W1 (the Kantorovich-Rubinstein duality, Arjovsky et al. eq. 2) when the critic is 1-Lipschitz.
+    mean(fake) - mean(real): an estimate of -W1 (the Kantorovich-Rubinstein duality, Arjovsky et al. eq. 2) when the critic is 1-Lipschitz.
     """
     return keras.ops.mean(fake_logits) - keras.ops.mean(real_logits)
 
@@ -85,7 +85,7 @@ def input_gradient_norms(discriminator, images):
 
 
 def gradient_penalty(discriminator, real_images, fake_images, seed=None):
-    """WGAN-GP (Gulrajani et al. 2017, eq. 3): mean((||grad D(x_hat)||_2 - 1)^2) at x_hat between a real and a fake image.
+    """WGAN-GP (Gulrajani et al. 2017, eq. 3): mean((||grad D(x_hat)||_2 - 1)^2) at x_hat between real and fake.
 
     ``x_hat = u * real + (1 - u) * fake`` with one ``u ~ Uniform[0, 1]`` per image (not a normal
     draw); under tf.distribute every replica draws its own (``layers.draw_per_replica``). The

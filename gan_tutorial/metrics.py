@@ -133,8 +133,8 @@ def kernel_inception_distance(features_a, features_b, subsets=100, subset_size=1
     Each of ``subsets`` rounds draws ``size`` = min(``subset_size``, len(a), len(b)) samples
     from each set without replacement. The std is 0 only when both sets have exactly ``size``
     samples (equal sizes, at most ``subset_size``): every round then sees the same samples. If
-    the sets differ in size, the larger one is subsampled and the std is not 0. Unlike FID, KID is unbiased: its mean does not
-    depend on N, and the std says how much to trust it.
+    the sets differ in size, the larger one is subsampled and the std is not 0. Unlike FID, KID
+    is unbiased: its mean does not depend on N, and the std says how much to trust it.
     """
     features_a = _feature_matrix(features_a, "features_a")
     features_b = _feature_matrix(features_b, "features_b")

@@ -135,7 +135,8 @@ def stabilized_discriminator(discriminator, spectral_norm=False, minibatch_std=F
     """A fresh copy of a ``build_discriminator`` model with stabilizers added (notebook 09).
 
     ``spectral_norm`` wraps every Conv2D and Dense in ``layers.SpectralNorm`` (Miyato et al. 2018:
-    the raw kernel is trained, every call divides it by its largest singular value); ``minibatch_std`` adds a ``MinibatchStdDev`` channel before Flatten
+    the raw kernel is trained, every call divides it by its largest singular value);
+    ``minibatch_std`` adds a ``MinibatchStdDev`` channel before Flatten
     (Karras et al. 2018); ``minibatch_discrimination`` > 0 adds that many
     ``MinibatchDiscrimination`` features after it (Salimans et al. 2016). The copy has new weights,
     and takes inputs of ``input_shape`` if given (e.g. a label channel more, notebook 10).
