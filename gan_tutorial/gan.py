@@ -304,7 +304,7 @@ def apply_wgan_gp_recipe(config):
     if extras:
         warnings.warn(f"loss='wgan-gp' with {', '.join(extras)}: Gulrajani et al. use no batch-coupling layers in the "
                       "critic and no penalty but theirs; the gradient penalty is then not a per-image slope.",
-                      stacklevel=4)
+                      stacklevel=3)  # the dataclass's __init__: one line, shown once per process
 
 
 def stabilizers(config):

@@ -123,9 +123,9 @@ def plot_curves(log, keys, labels, ylabel, title, reference=None):
 
 
 def plot_losses(log, title="Losses"):
-    """Discriminator and generator loss per step."""
-    return plot_curves(log, ["d_loss", "g_loss"], ["discriminator loss", "generator loss"], "loss",
-                       title, reference=(2 * math.log(2), "D loss at chance (2 ln 2)"))
+    """Discriminator and generator loss per step (a WGAN-GP critic's loss has no chance level to draw)."""
+    chance = None if "critic_real" in log else (2 * math.log(2), "D loss at chance (2 ln 2)")
+    return plot_curves(log, ["d_loss", "g_loss"], ["discriminator loss", "generator loss"], "loss", title, chance)
 
 
 def plot_cycle_losses(log):
