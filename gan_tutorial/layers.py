@@ -112,6 +112,7 @@ class DiffAugment(keras.layers.Layer):
         if unknown:
             raise ValueError(f"DiffAugment policy: unknown {sorted(unknown)}; use a subset of {DIFFAUGMENT_POLICIES}.")
         self.seed_generator = keras.random.SeedGenerator(seed)
+        self.built = True  # no weights to build (fit under tf.distribute would otherwise build the GAN by calling it)
 
     def uniform(self, n, low=0.0, high=1.0):
         """One number per image (n, 1, 1, 1) from U[low, high), this replica's own (``draw_per_replica``)."""
