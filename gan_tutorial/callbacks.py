@@ -243,9 +243,11 @@ class TensorBoardLog(keras.callbacks.Callback):
     Steps count from ``first_step`` (the step the run resumes at). Open with ``tensorboard --logdir FOLDER``.
     """
 
-    NAMES = {"d_loss": "loss/discriminator", "g_loss": "loss/generator", "d_real": "D(x)", "d_fake": "D(G(z))",
-             "critic_real": "critic score (not a probability)/real",
-             "critic_fake": "critic score (not a probability)/fake"}
+    NAMES = {"d_loss": "loss/discriminator", "g_loss": "loss/generator", "d_real": "D(x)", "d_fake": "D(G(z))"}
+    # A WGAN-GP critic logs its mean scores instead of D(x) and D(G(z)): unbounded numbers, named so.
+    CRITIC_NAMES = {"d_loss": "loss/discriminator", "g_loss": "loss/generator",
+                    "critic_real": "critic score (not a probability)/real",
+                    "critic_fake": "critic score (not a probability)/fake"}
 
     def __init__(self, folder, fixed_noise, first_step=0):
         super().__init__()
@@ -264,9 +266,8 @@ class TensorBoardLog(keras.callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None):
         self.step += 1
         with self.writer.as_default():
-            for key, name in self.NAMES.items():
-                if key in logs:  # a WGAN-GP critic logs scores instead of D(x) and D(G(z))
-                    write_summary(name, float(logs[key]), self.step, "scalars")
+            for key, name in (self.CRITIC_NAMES if "critic_real" in logs else self.NAMES).items():
+                write_summary(name, float(logs[key]), self.step, "scalars")
 
     def on_epoch_end(self, epoch, logs=None):
         self.write_grid(epoch + 1)
