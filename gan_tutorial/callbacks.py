@@ -183,11 +183,17 @@ class FIDMonitor(keras.callbacks.Callback):
     (M, H, W, C) in [-1, 1] are the reference, their features computed once. The samples come
     from the same seeded noise every time. ``seconds`` is the time one FID took; it counts in
     the training time budget, so keep ``n`` to a few thousand.
+
+    On the domain classifier's features (``features.domain_model``) the figure is a *domain FID*,
+    comparable between runs of this tutorial only: it is printed as "domain FID" and passed on to
+    the next callbacks (TensorBoardLog) as ``logs["domain_fid"]``; on other features as "FID" and ``logs["fid"]``.
     """
 
     def __init__(self, feature_model, real_images, path, every=1, n=2000, seed=0):
         super().__init__()
         self.feature_model, self.path, self.every, self.n, self.seed = feature_model, path, every, n, seed
+        domain = feature_model.name == "domain_features"
+        self.label, self.log_key = ("domain FID", "domain_fid") if domain else ("FID", "fid")
         self.real_statistics = feature_statistics(extract(feature_model, real_images))
         self.size = real_images.shape[1]  # a style generator's 32 x 32 digits are cropped to MNIST's 28 x 28
 
@@ -207,9 +213,9 @@ class FIDMonitor(keras.callbacks.Callback):
                 writer.writeheader()
             writer.writerow({"step": int(self.model.g_optimizer.iterations.numpy()), "epoch": epoch + 1, "fid": round(fid, 4),
                              "n": self.n, "seconds": round(time.perf_counter() - started, 2)})
-        print(f"Epoch {epoch + 1}: FID of {self.n} samples {fid:.2f}", flush=True)
+        print(f"Epoch {epoch + 1}: {self.label} of {self.n} samples {fid:.2f}", flush=True)
         if logs is not None:
-            logs["fid"] = fid  # for the callbacks after this one, e.g. TensorBoardLog
+            logs[self.log_key] = fid  # for the callbacks after this one, e.g. TensorBoardLog
 
 
 def write_summary(tag, value, step, plugin, description=""):
@@ -238,6 +244,10 @@ class TensorBoardLog(keras.callbacks.Callback):
     """
 
     NAMES = {"d_loss": "loss/discriminator", "g_loss": "loss/generator", "d_real": "D(x)", "d_fake": "D(G(z))"}
+    # A WGAN-GP critic logs its mean scores instead of D(x) and D(G(z)): unbounded numbers, named so.
+    CRITIC_NAMES = {"d_loss": "loss/discriminator", "g_loss": "loss/generator",
+                    "critic_real": "critic score (not a probability)/real",
+                    "critic_fake": "critic score (not a probability)/fake"}
 
     def __init__(self, folder, fixed_noise, first_step=0):
         super().__init__()
@@ -256,14 +266,15 @@ class TensorBoardLog(keras.callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None):
         self.step += 1
         with self.writer.as_default():
-            for key, name in self.NAMES.items():
+            for key, name in (self.CRITIC_NAMES if "critic_real" in logs else self.NAMES).items():
                 write_summary(name, float(logs[key]), self.step, "scalars")
 
     def on_epoch_end(self, epoch, logs=None):
         self.write_grid(epoch + 1)
-        if logs and "fid" in logs:
-            with self.writer.as_default():
-                write_summary("FID", logs["fid"], self.step, "scalars")
+        for key, tag in (("fid", "FID"), ("domain_fid", "domain FID")):  # as a FIDMonitor before this one named it
+            if logs and key in logs:
+                with self.writer.as_default():
+                    write_summary(tag, logs[key], self.step, "scalars")
         self.writer.flush()
 
     def on_train_end(self, logs=None):

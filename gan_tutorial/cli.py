@@ -18,6 +18,7 @@ import numpy as np
 from gan_tutorial import architectures, assignments, benchmark, data, distribute, faults, training
 from gan_tutorial.callbacks import TrainingDivergedError
 from gan_tutorial.config import SECTION_OF
+from gan_tutorial.features import INCEPTION_NOTE
 from gan_tutorial.gan import COMPILE_MODES, STABILIZER_FIELDS
 from gan_tutorial.layers import DIFFAUGMENT_POLICIES
 from gan_tutorial.losses import ADVERSARIAL_LOSSES
@@ -103,10 +104,12 @@ def _stabilizer_arguments(parser):
     defaults = training.TrainConfig
     group.add_argument("--loss", choices=sorted(ADVERSARIAL_LOSSES), default=defaults.loss,
                        help="adversarial loss: non-saturating (Goodfellow 2014), hinge (Miyato 2018), "
-                            "Wasserstein with gradient penalty (Gulrajani 2017)")
+                            "Wasserstein with gradient penalty (Gulrajani 2017; alone it takes their recipe for the "
+                            "settings left at their defaults: 5 critic steps, learning rates 1e-4, "
+                            "Adam betas (0, 0.9), no minibatch discrimination, no R1)")
     group.add_argument("--gp-weight", type=WEIGHT, default=defaults.gp_weight, help="wgan-gp: penalty weight")
     group.add_argument("--n-critic", type=POSITIVE_INT, default=defaults.n_critic,
-                       help="discriminator updates per generator update")
+                       help="discriminator updates per generator update, each on a fresh real batch")
     group.add_argument("--r1", dest="r1_weight", type=WEIGHT, default=defaults.r1_weight, metavar="GAMMA",
                        help="R1 gradient penalty on real images (Mescheder 2018), weight gamma; 0 is off")
     group.add_argument("--r1-every", type=POSITIVE_INT, default=defaults.r1_every, metavar="K",
@@ -119,7 +122,9 @@ def _stabilizer_arguments(parser):
                        metavar="KERNELS",
                        help="minibatch discrimination features (Salimans 2016); 0 is off")
     group.add_argument("--feature-matching", type=WEIGHT, default=defaults.feature_matching, metavar="WEIGHT",
-                       help="feature-matching generator loss (Salimans 2016), added with this weight")
+                       help="feature matching (Salimans 2016): the generator's loss becomes this weight times "
+                            "||mean D-features(real) - mean D-features(fake)||^2, instead of the adversarial loss; "
+                            "0 is off")
     group.add_argument("--instance-noise", type=WEIGHT, default=defaults.instance_noise, metavar="STD",
                        help="Gaussian noise on the discriminator's inputs, annealed to 0 (Sonderby 2017)")
     group.add_argument("--instance-noise-steps", type=POSITIVE_INT, default=defaults.instance_noise_steps,
@@ -148,6 +153,7 @@ def build_parser():
     train.add_argument("--d-learning-rate", type=POSITIVE, default=training.TrainConfig.d_learning_rate)
     train.add_argument("--g-learning-rate", type=POSITIVE, default=training.TrainConfig.g_learning_rate)
     train.add_argument("--beta-1", type=FRACTION, default=training.TrainConfig.beta_1)
+    train.add_argument("--beta-2", type=FRACTION, default=training.TrainConfig.beta_2)
     train.add_argument("--dropout", type=FRACTION, default=training.TrainConfig.dropout, help="discriminator dropout")
     train.add_argument("--label-smoothing", type=FRACTION, default=training.TrainConfig.label_smoothing)
     _stabilizer_arguments(train)
@@ -203,7 +209,7 @@ def build_parser():
     evaluate.add_argument("source", help="a run directory, or a .npz written by 'sample'")
     evaluate.add_argument("--dataset", type=_labeled_dataset_name, default="mnist")
     evaluate.add_argument("--features", choices=("domain", "inception"), default="domain",
-                          help="FID/KID features: the dataset's classifier (offline), or InceptionV3 (as in papers)")
+                          help="FID/KID features: the dataset's classifier (offline), or " + INCEPTION_NOTE)
     evaluate.add_argument("--n", type=POSITIVE_INT, default=10000,
                           help="images to generate from a run directory; as many real training images are compared")
     evaluate.add_argument("--threshold", type=FRACTION, default=0.9)
@@ -285,6 +291,7 @@ def run_train(args):
         epochs=args.epochs, max_seconds=args.max_seconds, batch_size=args.batch_size,
         width=args.width, upsampling=args.upsampling, latent_dim=args.latent_dim, seed=args.seed, limit=args.limit,
         d_learning_rate=args.d_learning_rate, g_learning_rate=args.g_learning_rate, beta_1=args.beta_1,
+        beta_2=args.beta_2,
         dropout=args.dropout, label_smoothing=args.label_smoothing, flip=args.flip, compile_mode=args.compile_mode,
         mixed_precision=args.mixed_precision, strategy=args.strategy, tensorboard=args.tensorboard,
         conditional=args.conditional, conditioning=args.conditioning, class_batchnorm=args.class_batchnorm,
@@ -383,7 +390,8 @@ def evaluation_report(args):
     report["settings"] = {
         "source": args.source, "dataset": args.dataset, "seed": args.seed, "n_generated": len(images),
         "n_real": len(real), "real_split": "train",
-        "features": f"{args.features} ({model.output_shape[-1]} per image)",
+        "features": f"{args.features} ({model.output_shape[-1]} per image)"
+                    + (f": {INCEPTION_NOTE}" if inception else ""),
         "inception_score_classes": f"the {args.dataset} classifier's {classifier.output_shape[-1]} classes",
         "generator": which_generator(args.source) if os.path.isdir(args.source) else None,
         "seconds": round(time.perf_counter() - started, 1),

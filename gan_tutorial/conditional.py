@@ -28,6 +28,7 @@ from keras import layers
 
 from gan_tutorial import data
 from gan_tutorial.gan import StabilizedGAN, build_config_discriminator, precision_of, seeded_noise, stabilizer_options
+from gan_tutorial.layers import SpectralNorm
 from gan_tutorial.models import build_generator
 from gan_tutorial.runs import Architecture, check_domains
 
@@ -126,10 +127,11 @@ class ConditionalDiscriminator(keras.Model):
 
     ``body`` is an unconditional discriminator (``models.build_discriminator``, stabilizers
     included): for ``style="concat"`` built for C + 1 channels, the image and its label plane;
-    for ``style="projection"`` for the images alone.
+    for ``style="projection"`` for the images alone. ``spectral_norm``: the projection's class
+    embedding is spectrally normalized too (``layers.SpectralNorm``), as the body's layers are.
     """
 
-    def __init__(self, body, n_classes, style="concat", **kwargs):
+    def __init__(self, body, n_classes, style="concat", spectral_norm=False, **kwargs):
         super().__init__(**kwargs)
         if style not in CONDITIONING_STYLES:
             raise ValueError(f"conditioning must be one of {CONDITIONING_STYLES}, got {style!r}.")
@@ -139,12 +141,14 @@ class ConditionalDiscriminator(keras.Model):
             self.label_embedding = layers.Embedding(n_classes, height * width, embeddings_initializer="random_normal")
         else:  # one learned vector per class, as long as the features
             self.label_embedding = layers.Embedding(n_classes, body.layers[-1].input.shape[-1])
+            if spectral_norm:
+                self.label_embedding = SpectralNorm(self.label_embedding)
         self.label_embedding.build((None,))
         self.built = True  # every weight exists now, for the optimizer that compile builds
 
     def features_and_logits(self, images, labels, training=False):
         """The features (the input of ``body``'s last layer) and the logits (N, 1)."""
-        embedded = keras.ops.cast(self.label_embedding(labels), images.dtype)
+        embedded = keras.ops.cast(self.label_embedding(labels, training=training), images.dtype)
         features = images
         if self.style == "concat":
             plane = keras.ops.reshape(embedded, (-1, *images.shape[1:3], 1))
@@ -211,7 +215,7 @@ def build_conditional_gan(config):
     with precision_of(config):
         generator = conditional_generator_of(config)
         body = build_config_discriminator(config, (height, width, channels + label_channels))
-        discriminator = ConditionalDiscriminator(body, config.n_classes, config.conditioning)
+        discriminator = ConditionalDiscriminator(body, config.n_classes, config.conditioning, config.spectral_norm)
     return ConditionalGAN(generator, discriminator, config.latent_dim, config.n_classes,
                           label_smoothing=config.label_smoothing, seed=config.seed, **stabilizer_options(config))
 
@@ -303,9 +307,10 @@ class Conditional(Architecture):
         return config, images, labels
 
     def dataset(self, config, images, labels):
-        """Endless (images, labels) batches, and the steps per epoch."""
-        dataset = data.make_labeled_dataset(images, labels, config.batch_size, seed=config.seed, flip=config.flip)
-        return dataset.repeat(), len(images) // config.batch_size
+        """Endless (images, labels) batches (a fresh real batch for each critic step), and the steps per epoch."""
+        batch_size = config.batch_size * config.n_critic
+        dataset = data.make_labeled_dataset(images, labels, batch_size, seed=config.seed, flip=config.flip)
+        return dataset.repeat(), len(images) // batch_size
 
     def sample(self, run_dir, config, n, seed=0, label=None, truncation=1.0):
         """``n`` images of class ``label``, or of every class in turn (``label`` None or "all"); no truncation."""

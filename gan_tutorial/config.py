@@ -4,7 +4,7 @@
 section       settings
 ============  =====================================================================================
 run           model (a name of ``architectures.REGISTRY``), epochs, max_seconds, batch_size, learning
-              rates, beta_1, seed, compile_mode, n_samples, tensorboard
+              rates, beta_1, beta_2, seed, compile_mode, n_samples, tensorboard
 data          dataset, image_shape, limit, flip, dataset_b (a CycleGAN's second domain)
 network       latent_dim, width, upsampling, dropout: the networks every architecture builds on
 style         mapping_layers, style_mixing: the StyleGAN's own
@@ -29,7 +29,7 @@ import numpy as np
 
 from gan_tutorial import data
 from gan_tutorial.architectures import MODELS, architecture_of
-from gan_tutorial.gan import COMPILE_MODES, STABILIZERS_OFF
+from gan_tutorial.gan import COMPILE_MODES, STABILIZERS_OFF, apply_wgan_gp_recipe
 from gan_tutorial.models import DROPOUT, LATENT_DIM, WIDTH
 from gan_tutorial.runs import read_settings
 from gan_tutorial.stylegan import MAPPING_LAYERS, STYLE_MIXING
@@ -69,6 +69,7 @@ class RunSettings:
     d_learning_rate: float = 2e-4
     g_learning_rate: float = 2e-4
     beta_1: float = 0.5
+    beta_2: float = 0.999  # Adam's; loss="wgan-gp" takes Gulrajani et al.'s 0.9 (gan.WGAN_GP_RECIPE)
     seed: int = 0
     compile_mode: str = "auto"
     n_samples: int = 64
@@ -204,6 +205,8 @@ class TrainConfig:
         if self.class_batchnorm and not self.conditional:
             raise ValueError("class-conditional BatchNorm (--class-batchnorm) needs a conditional GAN (--conditional).")
         architecture_of(self).check(self)
+        if self.loss == "wgan-gp":  # Gulrajani et al.'s recipe for the settings left at their defaults
+            apply_wgan_gp_recipe(self)
         self.upsampling = self.upsampling or default_upsampling(self.image_shape)
         if self.epochs is None and self.max_seconds is None:
             self.max_seconds = default_max_seconds(self.dataset)

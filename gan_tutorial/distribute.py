@@ -86,13 +86,13 @@ def synchronize_batch_norm(model):
 
     By default each replica normalizes with its own slice's mean and variance, so N replicas
     train a slightly different model than one device; synchronized, they train the same one,
-    for the price of an all-reduce per layer and step.
+    for the price of an all-reduce per layer and step. Every BatchNormalization counts, however deep:
+    in a network inside a network (the conditional generator's core) or inside another layer
+    (``conditional.ClassBatchNormalization``).
     """
-    for layer in model.layers:
+    for layer in model._flatten_layers(include_self=False):  # Keras's own walk through every nested layer
         if isinstance(layer, keras.layers.BatchNormalization):
             layer.synchronized = True
-        elif isinstance(layer, keras.Model):  # a network inside a network (the conditional generator's core)
-            synchronize_batch_norm(layer)
     return model
 
 
@@ -151,14 +151,16 @@ def compare_with_one_device(config, images, steps=3, strategy=None, sync_batch_n
     """Train ``steps`` global batches on one device and under ``strategy`` from the same start; compare.
 
     Both GANs start from the same weights and seed and see the same global batches
-    (``config.batch_size`` each, in order). Returns ``replicas`` (of the strategy),
+    (``config.batch_size`` times ``config.n_critic`` images each, in order, as in training).
+    Returns ``replicas`` (of the strategy),
     ``weights``: the largest absolute difference of any generator or discriminator weight,
     and ``optimizer_state``: the largest difference of any optimizer variable relative to
     that variable's largest value. Adam divides by the gradients' own size, so a loss
     off by a factor N barely moves the weights; its moment estimates show it at once.
     """
     strategy = strategy or make_strategy("mirrored")
-    batches = data.make_dataset(images[:steps * config.batch_size], config.batch_size, shuffle=False)
+    batch_size = config.batch_size * config.n_critic
+    batches = data.make_dataset(images[:steps * batch_size], batch_size, shuffle=False)
     one = build_distributed_gan(config, tf.distribute.get_strategy())
     many = build_distributed_gan(config, strategy, sync_batch_norm=sync_batch_norm)
     for name in ("generator", "discriminator"):

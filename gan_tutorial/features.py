@@ -6,9 +6,13 @@ features (N, D). Two kinds:
 * ``domain``: the penultimate layer of the dataset's own classifier
   (``gan_tutorial.classifier``), 128 numbers per image. Offline and fast; figures from
   it compare runs of this tutorial with each other, **not** with published FIDs.
-* ``inception``: InceptionV3 trained on ImageNet, its 2048 average-pooled features at
-  299x299, the extractor of published FID and KID figures. Keras downloads the weights
-  (87 MB) on first use to ``~/.keras/models``; without them and without internet,
+* ``inception``: Keras's ImageNet InceptionV3 (``keras.applications``), its 2048
+  average-pooled features at 299x299. It is **not** the network of published FID and KID
+  figures: those use the 2015 Inception graph (the weights pytorch-fid and clean-fid load,
+  pt_inception-2015-12-05), and other Inception weights give other FIDs. Figures from it are
+  not comparable with published ones (``INCEPTION_NOTE``). For paper-comparable numbers, write
+  the samples as PNG files and score them with pytorch-fid or clean-fid. Keras downloads its
+  weights (87 MB) on first use to ``~/.keras/models``; without them and without internet,
   building it raises ``WeightsNotFoundError`` naming the file.
 """
 
@@ -23,6 +27,7 @@ from gan_tutorial.faults import PlainError
 
 INCEPTION_SIZE = 299
 INCEPTION_WEIGHTS_FILE = "inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5"
+INCEPTION_NOTE = "Keras ImageNet InceptionV3, not the 2015 FID network: not comparable with published FIDs"
 
 
 class WeightsNotFoundError(PlainError, FileNotFoundError):
@@ -37,15 +42,18 @@ def keras_models_dir():
 def inception_inputs(images):
     """Images (N, H, W, C) in [-1, 1], C = 1 or 3 -> InceptionV3's inputs (N, 299, 299, 3).
 
-    Gray images are repeated into three channels, every image is resized bilinearly to
-    299x299, and InceptionV3's own ``preprocess_input`` scales [0, 255] to [-1, 1].
+    Every image is first rounded to the 256 levels of an 8-bit image (0..255), as real images
+    are stored and as FID tools read generated ones from PNG files; gray images are repeated
+    into three channels, every image is resized bilinearly to 299x299, and InceptionV3's own
+    ``preprocess_input`` scales [0, 255] to [-1, 1].
     """
     if len(images.shape) != 4 or images.shape[-1] not in (1, 3):
         raise ValueError(f"Expected images of shape (N, H, W, 1 or 3), got {tuple(images.shape)}.")
-    if images.shape[-1] == 1:
-        images = keras.ops.repeat(images, 3, axis=-1)
-    resized = keras.ops.image.resize(images, (INCEPTION_SIZE, INCEPTION_SIZE), interpolation="bilinear")
-    return keras.applications.inception_v3.preprocess_input((resized + 1.0) * 127.5)
+    levels = keras.ops.round(keras.ops.clip((images + 1.0) * 127.5, 0.0, 255.0))  # uint8 values, as floats
+    if levels.shape[-1] == 1:
+        levels = keras.ops.repeat(levels, 3, axis=-1)
+    resized = keras.ops.image.resize(levels, (INCEPTION_SIZE, INCEPTION_SIZE), interpolation="bilinear")
+    return keras.applications.inception_v3.preprocess_input(resized)
 
 
 def _inception_network(weights):
@@ -65,7 +73,9 @@ def _inception_network(weights):
 
 
 def inception_model(image_shape, weights="imagenet"):
-    """Images ``image_shape`` in [-1, 1] -> InceptionV3 pool features (N, 2048).
+    """Images ``image_shape`` in [-1, 1] -> pool features (N, 2048) of Keras's ImageNet InceptionV3.
+
+    Not the 2015 FID network: not comparable with published FIDs (``INCEPTION_NOTE``).
 
     ``weights=None`` builds the network with random weights (tests; no download).
     """

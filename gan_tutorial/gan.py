@@ -6,7 +6,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from gan_tutorial.layers import DiffAugment
+from gan_tutorial.layers import DiffAugment, draw_per_replica
 from gan_tutorial.losses import (ADVERSARIAL_LOSSES, discriminator_loss, feature_matching_loss, generator_loss,
                                  gradient_penalty, r1_penalty)
 from gan_tutorial.models import build_discriminator, build_generator, stabilized_discriminator
@@ -105,13 +105,17 @@ class GAN(keras.Model):
 class StabilizedGAN(GAN):
     """The GAN with the stabilizers of notebook 09 as keyword options, each off unless given
     (``TrainConfig``'s defaults turn on three):
-    ``loss`` ('nonsaturating', 'hinge' or 'wgan-gp', with ``gp_weight`` and
-    ``n_critic`` discriminator steps per generator step), ``r1_weight`` (gamma of the
-    R1 penalty, applied every ``r1_every`` steps), ``feature_matching`` (weight of the
-    feature-matching generator loss), ``instance_noise`` (std of noise added to D's
-    inputs, annealed to 0 over ``instance_noise_steps``), ``augment`` (a layer applied
-    to every image D sees, e.g. ``layers.DiffAugment``) and ``ema`` (decay of an
+    ``loss`` ('nonsaturating', 'hinge' or 'wgan-gp', with ``gp_weight``), ``n_critic``
+    discriminator steps per generator step, each on its own real batch (the batches ``fit``
+    delivers then hold ``n_critic`` real batches), ``r1_weight`` (gamma of the R1 penalty,
+    applied every ``r1_every`` steps), ``feature_matching`` (weight of the feature-matching
+    generator loss, which then replaces the adversarial one), ``instance_noise`` (std of noise
+    added to D's inputs, annealed to 0 over ``instance_noise_steps``), ``augment`` (a layer
+    applied to every image D sees, e.g. ``layers.DiffAugment``) and ``ema`` (decay of an
     exponential moving average of the generator, ``ema_generator``, used for sampling).
+
+    With ``loss="wgan-gp"`` the logs hold the critic's mean scores, ``critic_real`` and
+    ``critic_fake`` (unbounded, not probabilities), instead of ``d_real`` and ``d_fake``.
     """
 
     def __init__(self, generator, discriminator, latent_dim, label_smoothing=0.0, seed=None, loss="nonsaturating",
@@ -124,20 +128,33 @@ class StabilizedGAN(GAN):
         self.r1_weight, self.r1_every, self.feature_matching = r1_weight, r1_every, feature_matching
         self.instance_noise, self.instance_noise_steps, self.augment = instance_noise, instance_noise_steps, augment
         self.ema = ema
+        if loss == "wgan-gp":  # scores, not probabilities: named so in log.csv and on the progress line
+            self.log_columns = ["step", "epoch", "seconds", "d_loss", "g_loss", "critic_real", "critic_fake"]
+            self.progress_names = {"d_loss": "critic loss", "g_loss": "g_loss", "critic_real": "critic(x)",
+                                   "critic_fake": "critic(G(z))"}
         self.ema_generator = None
         if ema:
             self.ema_generator = keras.models.clone_model(generator)
             self.ema_generator.set_weights(generator.get_weights())
 
     def discriminator_inputs(self, images):
-        """What D sees: augmented images (``augment``) plus annealed instance noise."""
+        """What D sees: augmented images (``augment``) plus annealed instance noise (Sonderby et al. 2017).
+
+        The noise's std falls linearly from ``instance_noise`` at D's step 0 to 0 at step
+        ``instance_noise_steps`` (``instance_noise_std``); every replica draws its own noise.
+        """
         if self.augment is not None:
             images = self.augment(images, training=True)
         if self.instance_noise:
-            progress = keras.ops.cast(self.d_optimizer.iterations, "float32") / self.instance_noise_steps
-            std = self.instance_noise * keras.ops.maximum(0.0, 1.0 - progress)
-            images = images + std * keras.random.normal(keras.ops.shape(images), seed=self.seed_generator)
+            shape = keras.ops.shape(images)
+            noise = draw_per_replica(lambda n: keras.random.normal((n, *shape[1:]), seed=self.seed_generator), shape[0])
+            images = images + self.instance_noise_std() * noise
         return images
+
+    def instance_noise_std(self):
+        """The std of the instance noise at D's current step: ``instance_noise`` * max(0, 1 - step / steps)."""
+        progress = keras.ops.cast(self.d_optimizer.iterations, "float32") / self.instance_noise_steps
+        return self.instance_noise * keras.ops.maximum(0.0, 1.0 - progress)
 
     def discriminate(self, images, labels=None):
         """D's features (the input of its last layer) and logits (N, 1), in training mode.
@@ -158,7 +175,13 @@ class StabilizedGAN(GAN):
         return self.generator(noise, training=True)
 
     def losses_of(self, real_images, fake_images, labels=None):
-        """Both losses of one step, penalties included, and the logits: (d_loss, g_loss, real_logits, fake_logits)."""
+        """Both losses of one step, penalties included, and the logits: (d_loss, g_loss, real_logits, fake_logits).
+
+        Lazy R1 (Karras et al. 2020, section 3.1) adds the penalty every ``r1_every`` steps,
+        weighted ``r1_every`` times as much, to that step's D loss. StyleGAN2 runs it as a step of
+        its own and scales Adam's rate and betas by c = k / (k + 1) to make up for the extra
+        steps; here it adds no step, and that adjustment is left out.
+        """
         real_inputs, fake_inputs = self.discriminator_inputs(real_images), self.discriminator_inputs(fake_images)
         real_features, real_logits = self.discriminate(real_inputs, labels)
         fake_features, fake_logits = self.discriminate(fake_inputs, labels)
@@ -176,12 +199,12 @@ class StabilizedGAN(GAN):
             due = keras.ops.equal(self.d_optimizer.iterations % self.r1_every, 0)
             penalty = tf.cond(due, lambda: r1_penalty(critic, real_inputs), lambda: 0.0)
             d_loss += 0.5 * self.r1_weight * self.r1_every * penalty
-        if self.feature_matching:
-            g_loss += self.feature_matching * feature_matching_loss(real_features, fake_features)
+        if self.feature_matching:  # Salimans et al. 2016: instead of the adversarial loss, not on top of it
+            g_loss = self.feature_matching * feature_matching_loss(real_features, fake_features)
         return d_loss, g_loss, real_logits, fake_logits
 
     def discriminator_step(self, real_images, labels=None):
-        """One extra update of D alone (for ``n_critic`` > 1), on fresh fakes and the same real batch."""
+        """One extra update of D alone (for ``n_critic`` > 1), on fresh fakes and the real batch given."""
         with tf.GradientTape() as tape:
             fake_images = self.fakes(self.sample_noise(tf.shape(real_images)[0]), labels)
             d_loss = self.losses_of(real_images, fake_images, labels)[0]
@@ -193,9 +216,17 @@ class StabilizedGAN(GAN):
         """``GAN.train_step`` with the stabilizers: extra D steps, penalties, feature matching, then the EMA.
 
         ``labels`` (N,), the classes of ``real_images``, is for conditional subclasses, which pass it on.
+        With ``n_critic`` > 1 the batch holds ``n_critic`` real batches: image i goes to D step
+        i % n_critic (a split that is the same on one device and on several replicas), so each D
+        step sees fresh real images (Gulrajani et al. 2017, Algorithm 1); the last D step is the
+        generator's step.
         """
-        for _ in range(self.n_critic - 1):
-            self.discriminator_step(real_images, labels)
+        if self.n_critic > 1:
+            real_batches = [real_images[i::self.n_critic] for i in range(self.n_critic)]
+            label_batches = [None if labels is None else labels[i::self.n_critic] for i in range(self.n_critic)]
+            for images, batch_labels in zip(real_batches[:-1], label_batches[:-1]):
+                self.discriminator_step(images, batch_labels)
+            real_images, labels = real_batches[-1], label_batches[-1]
         # The noise batch follows the real batch, so a partial last batch would work too.
         noise = self.sample_noise(tf.shape(real_images)[0])
         with tf.GradientTape() as d_tape, tf.GradientTape() as g_tape:
@@ -210,6 +241,9 @@ class StabilizedGAN(GAN):
         self.g_optimizer.apply(g_tape.gradient(scaled_g_loss, g_vars), g_vars)
         if self.ema_generator is not None:
             self.update_ema()
+        if self.loss_name == "wgan-gp":
+            return {"d_loss": d_loss, "g_loss": g_loss, "critic_real": keras.ops.mean(real_logits),
+                    "critic_fake": keras.ops.mean(fake_logits)}
         return {
             "d_loss": d_loss,
             "g_loss": g_loss,
@@ -243,6 +277,31 @@ STABILIZER_FIELDS = ("loss", "gp_weight", "n_critic", "r1_weight", "r1_every", "
 STABILIZERS_OFF = {"loss": "nonsaturating", "n_critic": 1, "r1_weight": 0.0, "spectral_norm": False,
                    "minibatch_std": False, "minibatch_discrimination": 0, "feature_matching": 0.0,
                    "instance_noise": 0.0, "diffaugment": "", "ema": 0.0}
+
+
+# Gulrajani et al. (2017), Algorithm 1 and section 4: what loss="wgan-gp" takes for the settings a config leaves at
+# their usual defaults. No batch-coupling layers in the critic (they make the per-image gradient penalty meaningless)
+# and no other penalty.
+WGAN_GP_RECIPE = {"n_critic": 5, "d_learning_rate": 1e-4, "g_learning_rate": 1e-4, "beta_1": 0.0, "beta_2": 0.9,
+                  "minibatch_discrimination": 0, "r1_weight": 0.0}
+
+
+def apply_wgan_gp_recipe(config):
+    """Give a loss="wgan-gp" ``config`` (a TrainConfig) the published recipe, ``WGAN_GP_RECIPE``, in place.
+
+    A setting still at its usual default (that of the dataclass field) takes the recipe's value;
+    one set to anything else is kept. Minibatch layers or R1 kept that way get a one-line warning.
+    """
+    import warnings
+
+    for name, value in WGAN_GP_RECIPE.items():
+        if getattr(config, name) == getattr(type(config), name):  # on the class: the setting's default
+            setattr(config, name, value)
+    extras = [name for name in ("minibatch_std", "minibatch_discrimination", "r1_weight") if getattr(config, name)]
+    if extras:
+        warnings.warn(f"loss='wgan-gp' with {', '.join(extras)}: Gulrajani et al. use no batch-coupling layers in the "
+                      "critic and no penalty but theirs; the gradient penalty is then not a per-image slope.",
+                      stacklevel=3)  # the dataclass's __init__: one line, shown once per process
 
 
 def stabilizers(config):
@@ -318,7 +377,7 @@ def stabilizer_options(config):
 def compile_gan(gan, config, mode):
     """Compile with Adam for both networks; ``mode`` is 'eager', 'graph' (tf.function) or 'xla'."""
     def adam(learning_rate):
-        optimizer = keras.optimizers.Adam(learning_rate, beta_1=config.beta_1)
+        optimizer = keras.optimizers.Adam(learning_rate, beta_1=config.beta_1, beta_2=config.beta_2)
         return keras.optimizers.LossScaleOptimizer(optimizer) if config.mixed_precision else optimizer
 
     gan.compile(adam(config.d_learning_rate), adam(config.g_learning_rate),

@@ -1,10 +1,30 @@
-"""Keras layers that several GAN topics share: batch statistics for the discriminator, differentiable augmentation.
+"""Keras layers that several GAN topics share: batch statistics for the discriminator, differentiable augmentation,
+spectral normalization.
 
 Each is a ``keras.layers.Layer`` usable inside a ``keras.Sequential`` discriminator.
 """
 
 import keras
 from keras import ops
+
+
+def draw_per_replica(draw, n):
+    """``draw(n)``, a random tensor with one row per image, made independent across tf.distribute replicas.
+
+    Every replica holds the same seed, so a plain draw would give every replica the same numbers.
+    Instead each draws the rows of the whole global batch, ``draw(n * replicas)``, and keeps its
+    own slice: the replicas get different rows, and together exactly the rows one device draws
+    for the global batch (the random state advances the same on all of them). On one device
+    it is ``draw(n)``.
+    """
+    import tensorflow as tf  # the replica context is TensorFlow's
+
+    context = tf.distribute.get_replica_context()
+    replicas = context.num_replicas_in_sync if context else 1
+    if replicas == 1:
+        return draw(n)
+    start = context.replica_id_in_sync_group * n
+    return draw(n * replicas)[start:start + n]
 
 
 class MinibatchStdDev(keras.layers.Layer):
@@ -76,10 +96,12 @@ class DiffAugment(keras.layers.Layer):
     """Differentiable augmentation (Zhao et al. 2020), applied to real and fake images before the discriminator.
 
     ``policy`` is a comma-separated subset of ``color`` (random brightness, saturation for
-    color images, contrast), ``translation`` (shift by up to 1/8 of the size, zero padding)
-    and ``cutout`` (a zeroed square half the size). Every operation is differentiable, so
-    the generator still gets gradients through it; D never sees an unaugmented image, so it
-    cannot memorize a small training set. Active only with ``training=True``.
+    color images, contrast), ``translation`` (shift by up to 1/8 of the size, rounded: 4 pixels
+    at 28 and at 32, zero padding) and ``cutout`` (a zeroed square half the size, rounded: 16
+    pixels wide at 32, 14 at 28), with the ranges of the authors' code (DiffAugment_pytorch.py).
+    Every operation is differentiable, so the generator still gets gradients through it; D
+    never sees an unaugmented image, so it cannot memorize a small training set. Active only
+    with ``training=True``; under tf.distribute every replica draws its own parameters.
     """
 
     def __init__(self, policy="color,translation,cutout", seed=None, **kwargs):
@@ -90,9 +112,11 @@ class DiffAugment(keras.layers.Layer):
         if unknown:
             raise ValueError(f"DiffAugment policy: unknown {sorted(unknown)}; use a subset of {DIFFAUGMENT_POLICIES}.")
         self.seed_generator = keras.random.SeedGenerator(seed)
+        self.built = True  # no weights to build (fit under tf.distribute would otherwise build the GAN by calling it)
 
     def uniform(self, n, low=0.0, high=1.0):
-        return keras.random.uniform((n, 1, 1, 1), low, high, seed=self.seed_generator)
+        """One number per image (n, 1, 1, 1) from U[low, high), this replica's own (``draw_per_replica``)."""
+        return draw_per_replica(lambda m: keras.random.uniform((m, 1, 1, 1), low, high, seed=self.seed_generator), n)
 
     def color(self, x):
         n = ops.shape(x)[0]
@@ -105,7 +129,7 @@ class DiffAugment(keras.layers.Layer):
 
     def translation(self, x):
         n, size = ops.shape(x)[0], x.shape[1]
-        pad = max(1, size // 8)
+        pad = max(1, int(size * 0.125 + 0.5))  # Zhao et al.: int(size * ratio + 0.5), ratio 1/8
         shift = ops.cast(ops.floor(self.uniform(n, 0.0, 2 * pad + 1)), "int32")  # 0..2*pad, per image
         shift_x = ops.cast(ops.floor(self.uniform(n, 0.0, 2 * pad + 1)), "int32")
         padded = ops.pad(x, ((0, 0), (pad, pad), (pad, pad), (0, 0)))
@@ -116,12 +140,15 @@ class DiffAugment(keras.layers.Layer):
 
     def cutout(self, x):
         n, size = ops.shape(x)[0], x.shape[1]
-        half = size // 4  # the square is size / 2 wide
-        center_y = ops.reshape(ops.floor(self.uniform(n, 0.0, size)), (-1, 1, 1, 1))
-        center_x = ops.reshape(ops.floor(self.uniform(n, 0.0, size)), (-1, 1, 1, 1))
+        width = int(size * 0.5 + 0.5)  # Zhao et al.: int(size * ratio + 0.5), ratio 1/2
+        # The square's first row (column) is offset - width // 2, offset from 0 to size - width % 2, as theirs.
+        offsets = [ops.reshape(ops.floor(self.uniform(n, 0.0, size + 1 - width % 2)), (-1, 1, 1, 1)) - width // 2
+                   for _ in range(2)]
         grid = ops.cast(ops.arange(size), "float32")
-        inside_y = ops.abs(ops.reshape(grid, (1, -1, 1, 1)) - center_y) < half
-        inside_x = ops.abs(ops.reshape(grid, (1, 1, -1, 1)) - center_x) < half
+        inside_y = ops.logical_and(ops.reshape(grid, (1, -1, 1, 1)) >= offsets[0],
+                                   ops.reshape(grid, (1, -1, 1, 1)) < offsets[0] + width)
+        inside_x = ops.logical_and(ops.reshape(grid, (1, 1, -1, 1)) >= offsets[1],
+                                   ops.reshape(grid, (1, 1, -1, 1)) < offsets[1] + width)
         return x * (1.0 - ops.cast(ops.logical_and(inside_y, inside_x), x.dtype))
 
     def call(self, images, training=False):
@@ -133,3 +160,69 @@ class DiffAugment(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "policy": self.policy}
+
+
+@keras.saving.register_keras_serializable("gan_tutorial")
+class SpectralNorm(keras.layers.Wrapper):
+    """Spectral normalization (Miyato et al. 2018) of a Dense, Conv2D or Embedding layer, as the paper defines it.
+
+    The wrapped layer's raw weight W stays the variable the optimizer trains; every call, in
+    training and in inference, uses W_SN = W / sigma(W) (eq. 8) in its place, sigma(W) the largest
+    singular value of W reshaped to a matrix (one column per output unit or filter). sigma is
+    estimated by power iteration (Algorithm 1): with u (1, units), non-trainable state,
+
+        v = u W^T / ||u W^T||,   u = v W / ||v W||   (one iteration per training call, u stored)
+        sigma(W) ~= v W u^T
+
+    u and v are constants to the gradient (stop_gradient), W is not: the gradient flows through
+    sigma too. So the gradient with respect to W is orthogonal to W (scaling W leaves W / sigma
+    unchanged), and an inference call right after an update uses the new W / sigma(new W), up to
+    the power iteration's error. (``keras.layers.SpectralNormalization`` instead overwrites W
+    with W / sigma in training calls, without the gradient through sigma.)
+
+    For a convolution, this bounds the norm of the reshaped (k * k * C_in, C_out) kernel, which
+    bounds each pixel's map from its k x k input patch, not the whole convolution's Lipschitz
+    constant (overlapping patches can stretch more, up to about k times).
+    """
+
+    def __init__(self, layer, epsilon=1e-12, **kwargs):
+        super().__init__(layer, **kwargs)
+        self.epsilon = epsilon
+
+    def build(self, input_shape=None):
+        super().build(input_shape)
+        kernel = self.raw_kernel()
+        self.u = self.add_weight(shape=(1, kernel.shape[-1]), initializer=keras.initializers.RandomNormal(stddev=1.0),
+                                 trainable=False, name="u", dtype=kernel.dtype)
+        self.built = True
+
+    def raw_kernel(self):
+        """The wrapped layer's trained weight W: its ``embeddings`` for an Embedding, else its ``kernel``."""
+        return self.layer.embeddings if isinstance(self.layer, keras.layers.Embedding) else self.layer.kernel
+
+    def sigma(self, training=False):
+        """The estimate of sigma(W), a scalar differentiable in W; a training call first does one power iteration."""
+        kernel = self.raw_kernel()
+        matrix = ops.reshape(kernel, (-1, kernel.shape[-1]))
+        u = self.u.value
+        v = self.normalize(ops.matmul(u, ops.transpose(matrix)))
+        if training:
+            u = self.normalize(ops.matmul(v, matrix))
+            self.u.assign(ops.stop_gradient(u))
+        u, v = ops.stop_gradient(u), ops.stop_gradient(v)
+        return ops.maximum(ops.sum(ops.matmul(v, matrix) * u), self.epsilon)
+
+    def normalize(self, vector):
+        return vector / ops.sqrt(ops.maximum(ops.sum(ops.square(vector)), self.epsilon))
+
+    def call(self, inputs, training=False):
+        kernel = self.raw_kernel()
+        # The wrapped layer computes with W / sigma(W) wherever it reads W, and its W stays as trained.
+        with keras.StatelessScope(state_mapping=[(kernel, kernel.value / self.sigma(training))]):
+            return self.layer(inputs, training=training)
+
+    def compute_output_shape(self, input_shape):
+        return self.layer.compute_output_shape(input_shape)
+
+    def get_config(self):
+        return {**super().get_config(), "epsilon": self.epsilon}

@@ -7,6 +7,8 @@ where ``log(sigmoid(x))`` would underflow.
 
 import keras
 
+from gan_tutorial.layers import draw_per_replica
+
 
 def binary_cross_entropy(targets, logits):
     """Mean binary cross-entropy between targets in [0, 1] and logits, both (N, 1); a scalar."""
@@ -14,7 +16,7 @@ def binary_cross_entropy(targets, logits):
 
 
 def discriminator_loss(real_logits, fake_logits, label_smoothing=0.0):
-    """BCE that pushes real logits up and fake logits down; a scalar.
+    """BCE that pushes real logits up and fake logits down (Goodfellow et al. 2014, eq. 1, negated); a scalar.
 
     One-sided label smoothing: real images get the target ``1 - label_smoothing``
     (e.g. 0.9) instead of 1, fakes keep 0, so the discriminator is never rewarded
@@ -26,7 +28,7 @@ def discriminator_loss(real_logits, fake_logits, label_smoothing=0.0):
 
 
 def generator_loss(fake_logits):
-    """Non-saturating generator loss, -mean(log D(G(z))); a scalar.
+    """Non-saturating generator loss (Goodfellow et al. 2014, section 3), -mean(log D(G(z))); a scalar.
 
     Minimizing log(1 - D(G(z))) (the minimax form) gives vanishing gradients
     while the discriminator easily rejects the fakes; asking the fakes to be
@@ -50,7 +52,10 @@ def hinge_generator_loss(fake_logits):
 
 
 def wasserstein_critic_loss(real_logits, fake_logits):
-    """WGAN critic (Arjovsky et al. 2017): mean(fake) - mean(real), an estimate of -W1 when the critic is 1-Lipschitz."""
+    """WGAN critic (Arjovsky et al. 2017, eq. 3; Gulrajani et al. 2017, eq. 3 without the penalty).
+
+    mean(fake) - mean(real): an estimate of -W1 (the Kantorovich-Rubinstein duality, Arjovsky et al. eq. 2) when the critic is 1-Lipschitz.
+    """
     return keras.ops.mean(fake_logits) - keras.ops.mean(real_logits)
 
 
@@ -80,37 +85,47 @@ def input_gradient_norms(discriminator, images):
 
 
 def gradient_penalty(discriminator, real_images, fake_images, seed=None):
-    """WGAN-GP (Gulrajani et al. 2017): mean((||grad D(x_hat)|| - 1)^2) at x_hat between a real and a fake image.
+    """WGAN-GP (Gulrajani et al. 2017, eq. 3): mean((||grad D(x_hat)||_2 - 1)^2) at x_hat between real and fake.
 
     ``x_hat = u * real + (1 - u) * fake`` with one ``u ~ Uniform[0, 1]`` per image (not a normal
-    draw). The epsilon inside the square root keeps the gradient of the norm finite at 0.
-    ``discriminator`` is a callable images -> logits (N, 1).
+    draw); under tf.distribute every replica draws its own (``layers.draw_per_replica``). The
+    caller weights it by lambda (``gp_weight``, 10 in the paper). The epsilon inside the square
+    root keeps the gradient of the norm finite at 0. ``discriminator`` is a callable images ->
+    logits (N, 1); it must treat each image on its own (no minibatch discrimination or
+    minibatch std), or the gradient is not the per-image slope the penalty is about.
     """
-    shape = (keras.ops.shape(real_images)[0],) + (1,) * (len(real_images.shape) - 1)
-    u = keras.random.uniform(shape, 0.0, 1.0, seed=seed)
+    shape = (1,) * (len(real_images.shape) - 1)
+    u = draw_per_replica(lambda n: keras.random.uniform((n, *shape), 0.0, 1.0, seed=seed),
+                         keras.ops.shape(real_images)[0])
     between = u * real_images + (1.0 - u) * fake_images
     squared, _ = input_gradient_norms(discriminator, between)
     return keras.ops.mean(keras.ops.square(keras.ops.sqrt(squared + 1e-12) - 1.0))
 
 
 def r1_penalty(discriminator, real_images):
-    """R1 (Mescheder et al. 2018): mean ||grad D(x)||^2 on real images; the caller weights it by gamma / 2.
+    """R1 (Mescheder et al. 2018, eq. 9): mean ||grad D(x)||^2 on real images; the caller weights it by gamma / 2.
 
     It flattens the discriminator around the data, so it stops pushing real images up once
-    fakes land on them: the gradient penalty that makes training converge locally.
+    fakes land on them: the gradient penalty that makes training converge locally. Through a
+    discriminator with minibatch discrimination or minibatch std, D(x) depends on the whole
+    batch, and the gradient with respect to one image also carries its effect on the others'
+    batch features: then this is not the per-image gradient norm of the paper.
     """
     squared, _ = input_gradient_norms(discriminator, real_images)
     return keras.ops.mean(squared)
 
 
 def feature_matching_loss(real_features, fake_features):
-    """Feature matching (Salimans et al. 2016): squared distance between the batch means of D's features.
+    """Feature matching (Salimans et al. 2016, section 3.1): ||E f(x) - E f(G(z))||_2^2, a scalar.
 
-    The generator matches the statistics of an intermediate layer of the discriminator
-    instead of maximizing its output, a target that does not move as fast.
+    f is an intermediate layer of the discriminator (features (N, D)), the expectations are the
+    batch means, and the squared L2 norm sums over the D features (a mean over them would make
+    the loss D times smaller). It *replaces* the generator's adversarial loss: the generator
+    matches the statistics of D's features instead of maximizing D's output, a target that does
+    not move as fast.
     """
     difference = keras.ops.mean(real_features, axis=0) - keras.ops.mean(fake_features, axis=0)
-    return keras.ops.mean(keras.ops.square(difference))
+    return keras.ops.sum(keras.ops.square(difference))
 
 
 def least_squares_discriminator_loss(real_scores, fake_scores):

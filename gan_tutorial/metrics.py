@@ -130,10 +130,11 @@ def mmd_squared(features_a, features_b):
 def kernel_inception_distance(features_a, features_b, subsets=100, subset_size=1000, seed=0):
     """KID: ``mmd_squared`` averaged over random subsets of two feature sets; returns ``(mean, std)``.
 
-    Each of ``subsets`` rounds draws ``subset_size`` samples (fewer if a set is smaller)
-    from each set without replacement; with sets no larger than ``subset_size`` every round
-    sees the same samples and the std is 0. Unlike FID, KID is unbiased: its mean does not
-    depend on N, and the std says how much to trust it.
+    Each of ``subsets`` rounds draws ``size`` = min(``subset_size``, len(a), len(b)) samples
+    from each set without replacement. The std is 0 only when both sets have exactly ``size``
+    samples (equal sizes, at most ``subset_size``): every round then sees the same samples. If
+    the sets differ in size, the larger one is subsampled and the std is not 0. Unlike FID, KID
+    is unbiased: its mean does not depend on N, and the std says how much to trust it.
     """
     features_a = _feature_matrix(features_a, "features_a")
     features_b = _feature_matrix(features_b, "features_b")

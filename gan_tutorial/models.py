@@ -16,7 +16,7 @@ The generator upsamples in one of two styles: ``"transpose"`` (a stride-2
 import keras
 from keras import layers
 
-from gan_tutorial.layers import MinibatchDiscrimination, MinibatchStdDev
+from gan_tutorial.layers import MinibatchDiscrimination, MinibatchStdDev, SpectralNorm
 
 LATENT_DIM = 64
 WIDTH = 32
@@ -134,8 +134,9 @@ def stabilized_discriminator(discriminator, spectral_norm=False, minibatch_std=F
                              input_shape=None):
     """A fresh copy of a ``build_discriminator`` model with stabilizers added (notebook 09).
 
-    ``spectral_norm`` wraps every Conv2D and Dense in ``keras.layers.SpectralNormalization``
-    (Miyato et al. 2018); ``minibatch_std`` adds a ``MinibatchStdDev`` channel before Flatten
+    ``spectral_norm`` wraps every Conv2D and Dense in ``layers.SpectralNorm`` (Miyato et al. 2018:
+    the raw kernel is trained, every call divides it by its largest singular value);
+    ``minibatch_std`` adds a ``MinibatchStdDev`` channel before Flatten
     (Karras et al. 2018); ``minibatch_discrimination`` > 0 adds that many
     ``MinibatchDiscrimination`` features after it (Salimans et al. 2016). The copy has new weights,
     and takes inputs of ``input_shape`` if given (e.g. a label channel more, notebook 10).
@@ -147,7 +148,7 @@ def stabilized_discriminator(discriminator, spectral_norm=False, minibatch_std=F
         if isinstance(layer, layers.Flatten) and minibatch_std:
             model.add(MinibatchStdDev())
         if spectral_norm and isinstance(layer, (layers.Conv2D, layers.Dense)):
-            copy = layers.SpectralNormalization(copy, dtype=copy.dtype_policy)
+            copy = SpectralNorm(copy, dtype=copy.dtype_policy)
         model.add(copy)
         if isinstance(layer, layers.Flatten) and minibatch_discrimination:
             model.add(MinibatchDiscrimination(minibatch_discrimination))

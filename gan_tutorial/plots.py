@@ -123,9 +123,9 @@ def plot_curves(log, keys, labels, ylabel, title, reference=None):
 
 
 def plot_losses(log, title="Losses"):
-    """Discriminator and generator loss per step."""
-    return plot_curves(log, ["d_loss", "g_loss"], ["discriminator loss", "generator loss"], "loss",
-                       title, reference=(2 * math.log(2), "D loss at chance (2 ln 2)"))
+    """Discriminator and generator loss per step (a WGAN-GP critic's loss has no chance level to draw)."""
+    chance = None if "critic_real" in log else (2 * math.log(2), "D loss at chance (2 ln 2)")
+    return plot_curves(log, ["d_loss", "g_loss"], ["discriminator loss", "generator loss"], "loss", title, chance)
 
 
 def plot_cycle_losses(log):
@@ -136,7 +136,14 @@ def plot_cycle_losses(log):
 
 
 def plot_discriminator_outputs(log, title="What the discriminator believes"):
-    """Mean D(x) on real and D(G(z)) on generated images per step; 0.5 means D cannot tell."""
+    """Mean D(x) on real and D(G(z)) on generated images per step; 0.5 means D cannot tell.
+
+    A WGAN-GP run logs the critic's mean scores instead (``critic_real``, ``critic_fake``): unbounded
+    numbers, not probabilities, whose gap estimates the Wasserstein distance.
+    """
+    if "critic_real" in log:
+        return plot_curves(log, ["critic_real", "critic_fake"], ["critic(x), real images", "critic(G(z)), generated"],
+                           "mean critic score (not a probability)", "What the critic scores")
     return plot_curves(log, ["d_real", "d_fake"], ["D(x), real images", "D(G(z)), generated images"],
                        "mean probability 'real'", title, reference=(0.5, "chance"))
 

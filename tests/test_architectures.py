@@ -123,7 +123,7 @@ def test_config_json_stays_flat_sections_load_too_and_a_resume_refuses_another_a
     config = training.TrainConfig.for_dataset("mnist", epochs=1, width=8)
     write_config(config, str(tmp_path))
     saved = json.loads((tmp_path / "config.json").read_text())
-    assert saved["width"] == 8 and len(saved) == len(OLD_FLAT_CONFIG) + 2  # + class_batchnorm, tensorboard
+    assert saved["width"] == 8 and len(saved) == len(OLD_FLAT_CONFIG) + 3  # + class_batchnorm, tensorboard, beta_2
     assert training.load_config(str(tmp_path)) == config
     (tmp_path / "config.json").write_text(json.dumps(dataclasses.asdict(config)))  # in sections
     assert training.load_config(str(tmp_path)) == config
@@ -136,8 +136,8 @@ def test_the_readme_example_architecture_is_registered_and_trains(tmp_path):
     config = training.TrainConfig.for_dataset("mnist", model="wgan", epochs=1, width=8, batch_size=BATCH,
                                               compile_mode="graph", n_samples=4)
     assert (config.loss, config.n_critic, config.r1_weight) == ("wgan-gp", 5, 0.0)
-    result = training.train(config, str(tmp_path / "run"), images=fixed_images(config.image_shape, BATCH, 1),
-                            verbose=False)
+    images = fixed_images(config.image_shape, BATCH * config.n_critic, 1)  # one step: a real batch per critic step
+    result = training.train(config, str(tmp_path / "run"), images=images, verbose=False)
     log = plots.read_log(str(tmp_path / "run" / "log.csv"))
     assert result.step == 1 and np.isfinite(log["d_loss"]).all()
     assert training.restore_generator(str(tmp_path / "run")).output_shape[1:] == config.image_shape

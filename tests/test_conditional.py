@@ -61,6 +61,23 @@ def test_the_projection_logit_is_the_linear_logit_plus_the_embedding_dot_feature
     np.testing.assert_allclose(model([images, labels]).numpy(), by_hand, rtol=1e-5, atol=1e-5)
 
 
+def test_spectral_norm_normalizes_the_projection_embedding_too():
+    from gan_tutorial.gan import build_gan
+    from gan_tutorial.layers import SpectralNorm
+
+    config = training.TrainConfig.for_dataset("mnist", epochs=1, width=8, conditional=True, conditioning="projection",
+                                              spectral_norm=True)
+    embedding = build_gan(config).discriminator.label_embedding
+    assert isinstance(embedding, SpectralNorm) and isinstance(embedding.layer, keras.layers.Embedding)
+    embedding.layer.embeddings.assign(embedding.layer.embeddings * 50.0)
+    for _ in range(50):  # one power iteration per training call
+        embedding(np.arange(10), training=True)
+    table = np.asarray(embedding(np.arange(10), training=False))  # every class's row, as the projection uses it
+    assert np.linalg.svd(table, compute_uv=False)[0] == pytest.approx(1.0, abs=0.01)
+    plain = build_gan(dataclasses.replace(config, spectral_norm=False)).discriminator.label_embedding
+    assert type(plain) is keras.layers.Embedding
+
+
 def test_the_concat_discriminator_reads_the_label_plane():
     keras.utils.set_random_seed(0)
     model = conditional.build_conditional_gan(config_for("mnist", "concat", minibatch_discrimination=0)).discriminator

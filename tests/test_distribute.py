@@ -27,21 +27,23 @@ ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.e
 TINY = ["--dataset", "mnist", "--limit", "256", "--batch-size", "32", "--width", "8"]  # 8 steps per epoch
 
 # TrainConfig settings under which two replicas must train exactly like one device; add a loss or
-# stabilizer here. Not (yet) equivalent, each for a reason of its own: loss="wgan-gp" (every replica
-# draws the same interpolation weights), feature_matching (a square of batch means), minibatch_std
-# and minibatch_discrimination (statistics of each replica's slice), diffaugment and instance_noise
-# (every replica draws the same augmentation and noise).
+# stabilizer here. The last three draw random numbers per image (interpolation weights, augmentation
+# parameters, noise): each replica must draw its own, the slice of what one device draws for the global
+# batch. Not equivalent, each for a reason of its own: feature_matching (a square of batch means),
+# minibatch_std and minibatch_discrimination (statistics of each replica's slice).
+RANDOM = {"wgan-gp": {"loss": "wgan-gp", "n_critic": 2}, "diffaugment": {"diffaugment": "color,translation,cutout"},
+          "instance_noise": {"instance_noise": 0.5}}
 EQUIVALENT = {"bce": {}, "hinge": {"loss": "hinge"}, "r1": {"r1_weight": 1.0}, "ema": {"ema": 0.99},
-              "spectral_norm": {"spectral_norm": True}}
+              "spectral_norm": {"spectral_norm": True}, **RANDOM}
 WEIGHTS, OPTIMIZER_STATE = 1e-5, 1e-4  # tolerances; measured 1e-7 and 1e-6 (float32 sums in another order)
 
 COMPARE = """
 import json, sys
-from gan_tutorial import data, distribute, gan
+from gan_tutorial import data, distribute, gan, layers, losses
 from gan_tutorial.training import STABILIZERS_OFF, TrainConfig
 distribute.split_cpu(2)
-settings, (weights, state) = json.loads(sys.argv[1]), json.loads(sys.argv[2])
-images = data.load_images("mnist", "train", limit=96)[0]
+settings, (weights, state), random = json.loads(sys.argv[1]), json.loads(sys.argv[2]), json.loads(sys.argv[3])
+images = data.load_images("mnist", "train", limit=192)[0]  # 3 steps of 2 real batches of 32 (n_critic 2)
 
 def compare(overrides, attempts=3, **options):
     # About one comparison in ten on this CPU lands up to 3e-4 apart, for reasons not pinned down:
@@ -57,6 +59,9 @@ def compare(overrides, attempts=3, **options):
 
 results = {name: compare(overrides) for name, overrides in settings.items()}
 results["per_replica_bn"] = compare({}, 1, sync_batch_norm=False)
+for module in (layers, losses, gan):  # the bug: every replica draws the same numbers, those of its own slice's size
+    module.draw_per_replica = lambda draw, n: draw(n)
+results.update({f"shared_{name}": compare(overrides, 1) for name, overrides in random.items()})
 gan.share_of_replica = lambda loss: loss  # the bug: each replica's mean taken for the global one
 results["undivided"] = compare({}, 1)
 print(json.dumps(results))
@@ -79,8 +84,9 @@ def python(code, *args, timeout=180):
 
 @pytest.fixture(scope="module")
 def comparisons():
-    """Every setting of EQUIVALENT and the two controls, compared in one subprocess (one TensorFlow start)."""
-    output = python(COMPARE, json.dumps(EQUIVALENT), json.dumps([WEIGHTS, OPTIMIZER_STATE]))
+    """Every setting of EQUIVALENT and the controls, compared in one subprocess (one TensorFlow start)."""
+    output = python(COMPARE, json.dumps(EQUIVALENT), json.dumps([WEIGHTS, OPTIMIZER_STATE]), json.dumps(RANDOM),
+                    timeout=600)
     return json.loads(output.splitlines()[-1])
 
 
@@ -96,6 +102,24 @@ def test_the_comparison_sees_an_undivided_loss_and_per_replica_batch_norm(compar
     assert comparisons["per_replica_bn"]["weights"] > 1e-3, comparisons
     # Adam's moments are 2x and 4x too large; its normalized steps hide much of it in the weights.
     assert comparisons["undivided"]["optimizer_state"] > 0.5, comparisons
+
+
+@pytest.mark.parametrize("name", RANDOM)
+def test_the_comparison_sees_random_draws_shared_by_the_replicas(comparisons, name):
+    # Replicas drawing the same numbers (each as many as its slice has images) train another model: the equivalence
+    # test above would fail, by a wide margin.
+    result = comparisons[f"shared_{name}"]
+    assert result["weights"] > 100 * WEIGHTS or result["optimizer_state"] > 100 * OPTIMIZER_STATE, result
+
+
+def test_synchronize_batch_norm_reaches_the_batch_norm_inside_class_batch_norm():
+    from gan_tutorial.conditional import build_conditional_generator
+
+    generator = build_conditional_generator(10, 8, (28, 28, 1), 8, "transpose", class_batchnorm=True)
+    distribute.synchronize_batch_norm(generator)
+    norms = [layer for layer in generator._flatten_layers() if isinstance(layer, keras.layers.BatchNormalization)]
+    assert len(norms) == 2  # the core's two at 28 x 28, each inside a ClassBatchNormalization
+    assert all(layer.synchronized for layer in norms)
 
 
 def test_one_device_needs_no_division_and_multiworker_needs_epochs():

@@ -12,10 +12,11 @@ def test_inception_inputs_are_rgb_299_in_inception_range():
     gray = np.concatenate([np.full((1, 28, 28, 1), -1.0), np.full((1, 28, 28, 1), 0.5), np.full((1, 28, 28, 1), 1.0)])
     inputs = keras.ops.convert_to_numpy(features.inception_inputs(gray.astype("float32")))
     assert inputs.shape == (3, 299, 299, 3)
-    np.testing.assert_allclose(inputs[:, 0, 0, :], [[-1, -1, -1], [0.5, 0.5, 0.5], [1, 1, 1]], atol=1e-5)
+    level = 191 / 127.5 - 1  # 0.5 is 191.25 of 255: an 8-bit image holds 191
+    np.testing.assert_allclose(inputs[:, 0, 0, :], [[-1, -1, -1], [level] * 3, [1, 1, 1]], atol=1e-5)
     color = np.broadcast_to(np.array([-1.0, 0.0, 1.0], "float32"), (2, 32, 32, 3))
     np.testing.assert_allclose(keras.ops.convert_to_numpy(features.inception_inputs(color))[:, 100, 200],
-                               [[-1, 0, 1], [-1, 0, 1]], atol=1e-5)
+                               [[-1, 128 / 127.5 - 1, 1]] * 2, atol=1e-5)  # 0 is level 127.5, rounded to 128
 
 
 def test_inception_inputs_refuse_other_shapes():
@@ -59,3 +60,24 @@ def test_real_digits_are_close_to_real_digits_and_noise_is_far(mnist_classifier)
     real_kid, _ = kernel_inception_distance(test, train, subsets=10)
     noise_kid, _ = kernel_inception_distance(noise, train, subsets=10)
     assert real_kid < 0.05 * noise_kid
+
+
+def test_inception_inputs_round_generated_images_to_8_bit_levels_as_real_ones_are():
+    rng = np.random.default_rng(1)
+    generated = rng.uniform(-1, 1, (2, 8, 8, 3)).astype("float32")  # between the 256 levels
+    stored = (np.round((generated + 1) * 127.5) / 127.5 - 1).astype("float32")  # what a PNG file would hold
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(features.inception_inputs(generated)),
+                               keras.ops.convert_to_numpy(features.inception_inputs(stored)), atol=1e-6)
+    # A pixel at level 100.4 is read as level 100: 100 / 127.5 - 1 after InceptionV3's preprocessing.
+    pixel = np.full((1, 4, 4, 1), 100.4 / 127.5 - 1, "float32")
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(features.inception_inputs(pixel))[0, 0, 0],
+                               [100 / 127.5 - 1] * 3, atol=1e-6)
+
+
+def test_the_inception_features_are_named_for_what_they_are():
+    from gan_tutorial.cli import build_parser
+
+    note = "Keras ImageNet InceptionV3, not the 2015 FID network: not comparable with published FIDs"
+    assert features.INCEPTION_NOTE == note
+    help_text = " ".join(build_parser()._subparsers._group_actions[0].choices["evaluate"].format_help().split())
+    assert note in help_text and "as in papers" not in help_text

@@ -8,7 +8,7 @@ from gan_tutorial.gan import seeded_noise
 from gan_tutorial.metrics import frechet_distance
 
 
-def test_fid_is_logged_every_k_epochs_and_plotted(tmp_path, small_config, mnist_small, mnist_classifier):
+def test_fid_is_logged_every_k_epochs_and_plotted(tmp_path, small_config, mnist_small, mnist_classifier, capsys):
     config = dataclasses.replace(small_config, epochs=4)
     model = features.domain_model(mnist_classifier[0])
     real = mnist_small[0][:500]
@@ -25,3 +25,5 @@ def test_fid_is_logged_every_k_epochs_and_plotted(tmp_path, small_config, mnist_
     assert by_hand > 1 and abs(fid_log["fid"][-1] - by_hand) < 1e-3 * by_hand, (fid_log["fid"][-1], by_hand)
     assert fid_log["fid"][0] != fid_log["fid"][1]  # each measures the generator of its epoch
     assert (tmp_path / "fid.png").stat().st_size > 0
+    # On the classifier's features it is a domain FID, and says so (not to be read as a published FID).
+    assert "Epoch 2: domain FID of 200 samples" in capsys.readouterr().out

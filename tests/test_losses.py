@@ -96,10 +96,31 @@ def test_r1_penalty_zero_for_a_constant_critic_and_matches_hand_computation():
     assert float(r1_penalty(linear_critic(w), real)) == pytest.approx(float(w @ w), rel=1e-5)
 
 
-def test_feature_matching_loss_is_zero_for_equal_means_only():
+def test_feature_matching_loss_is_the_squared_l2_norm_of_the_mean_gap():
     rng = np.random.default_rng(0)
     real = rng.standard_normal((8, 5)).astype("float32")
     shuffled = real[::-1] * 1.0
     assert float(feature_matching_loss(real, shuffled)) == pytest.approx(0.0, abs=1e-7)
     shifted = real + np.array([1.0, 0, 0, 0, 3.0], "float32")
-    assert float(feature_matching_loss(real, shifted)) == pytest.approx((1 + 9) / 5, rel=1e-5)
+    # ||E f(x) - E f(G(z))||^2 = 1^2 + 3^2, summed over the features (a mean over them would give 10 / 5)
+    assert float(feature_matching_loss(real, shifted)) == pytest.approx(1 + 9, rel=1e-5)
+    # A hand-made pair: means (1, 2) and (0, 0), so the loss is 1 + 4 = 5.
+    assert float(feature_matching_loss(np.array([[0.0, 2.0], [2.0, 2.0]], "float32"),
+                                       np.array([[1.0, -1.0], [-1.0, 1.0]], "float32"))) == pytest.approx(5.0)
+
+
+def test_gradient_penalty_draws_one_uniform_weight_per_image():
+    # real = 1 and fake = 0 everywhere: x_hat = u, so the critic sees each image's own u.
+    seen = []
+
+    def recording_critic(images):
+        seen.append(np.asarray(images))
+        return keras.ops.sum(images, axis=(1, 2, 3))[:, None]
+
+    gradient_penalty(recording_critic, tf.ones((4000, 2, 2, 1)), tf.zeros((4000, 2, 2, 1)), seed=3)
+    (between,) = seen
+    u = between[:, 0, 0, 0]
+    assert np.all(between == u[:, None, None, None])  # one weight per image, the same for all its pixels
+    assert 0.0 <= u.min() and u.max() <= 1.0  # not a normal draw
+    assert np.std(u) == pytest.approx(np.sqrt(1 / 12), abs=0.01)  # U[0, 1]: not one weight for the batch
+    assert np.mean(u < 0.25) == pytest.approx(0.25, abs=0.03) and np.mean(u) == pytest.approx(0.5, abs=0.02)

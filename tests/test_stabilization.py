@@ -8,6 +8,7 @@ import pytest
 import tensorflow as tf
 
 from gan_tutorial import stabilization, training
+from gan_tutorial.architectures import architecture_of
 from gan_tutorial.cli import build_parser
 from gan_tutorial.gan import STABILIZER_FIELDS, build_gan, compile_gan, sampling_generator, seeded_noise, stabilizers
 from gan_tutorial.runtime import set_seed
@@ -112,7 +113,7 @@ def test_stabilizers_names_what_is_on_whatever_the_defaults(small_config):
     assert stabilizers(off) == ""
     assert stabilizers(dataclasses.replace(off, loss="hinge", ema=0.99)) == "loss=hinge,ema=0.99"
     assert stabilizers(small_config) == "r1_weight=1.0,r1_every=4,minibatch_discrimination=16,ema=0.999"  # the defaults
-    assert stabilizers(dataclasses.replace(off, loss="wgan-gp")) == "loss=wgan-gp,gp_weight=10.0"
+    assert stabilizers(dataclasses.replace(off, loss="wgan-gp")) == "loss=wgan-gp,gp_weight=10.0,n_critic=5"
 
 
 def test_modes_covered_on_hand_made_points():
@@ -178,3 +179,165 @@ def test_color_images_default_to_the_resize_style():
     assert training.TrainConfig.for_dataset("cifar10").upsampling == "resize"
     assert training.TrainConfig.for_dataset("mnist").upsampling == "transpose"
     assert training.TrainConfig.for_dataset("cifar10", upsampling="transpose").upsampling == "transpose"
+
+
+# Each option's effect, computed by hand: an option silently ignored, or applied the wrong way, fails these.
+
+def toy_gan(**options):
+    """A StabilizedGAN on 2 x 2 one-channel 'images' with a linear critic, compiled; and a real and a fake batch."""
+    from gan_tutorial.gan import StabilizedGAN
+
+    keras.utils.set_random_seed(0)
+    generator = keras.Sequential([keras.Input((2,)), keras.layers.Dense(4), keras.layers.Reshape((2, 2, 1))])
+    discriminator = keras.Sequential([keras.Input((2, 2, 1)), keras.layers.Flatten(), keras.layers.Dense(3),
+                                      keras.layers.Dense(1)])
+    gan = StabilizedGAN(generator, discriminator, latent_dim=2, seed=0, **options)
+    gan.compile(keras.optimizers.Adam(1e-3), keras.optimizers.Adam(1e-3))
+    rng = np.random.default_rng(0)
+    real, fake = (tf.constant(rng.standard_normal((16, 2, 2, 1)).astype("float32")) for _ in range(2))
+    return gan, real, fake
+
+
+def losses_at(gan, real, fake, step=0, labels=None):
+    """losses_of at D's step ``step``, from the same random state every time."""
+    gan.d_optimizer.iterations.assign(step)
+    if not hasattr(gan, "start_state"):
+        gan.start_state = gan.seed_generator.state.numpy().copy()
+    gan.seed_generator.state.assign(gan.start_state)
+    return [float(value) if np.ndim(value) == 0 else np.asarray(value) for value in gan.losses_of(real, fake, labels)]
+
+
+def test_feature_matching_replaces_the_adversarial_generator_loss():
+    from gan_tutorial.losses import feature_matching_loss
+
+    gan, real, fake = toy_gan(feature_matching=2.0)
+    _, g_loss, _, _ = losses_at(gan, real, fake)
+    real_features, _ = gan.discriminate(real)
+    fake_features, _ = gan.discriminate(fake)
+    expected = 2.0 * float(np.sum((np.mean(real_features, 0) - np.mean(fake_features, 0)) ** 2))
+    assert g_loss == pytest.approx(expected, rel=1e-5)  # not added to -log D(G(z))
+    assert float(feature_matching_loss(real_features, fake_features)) == pytest.approx(expected / 2, rel=1e-5)
+
+
+def bce_of_logits(target, logits):
+    p = 1 / (1 + np.exp(-np.asarray(logits, "float64")))
+    return -np.mean(target * np.log(p) + (1 - target) * np.log(1 - p))
+
+
+def test_label_smoothing_changes_the_d_loss_by_the_hand_computed_amount():
+    gan, real, fake = toy_gan(label_smoothing=0.1)
+    d_smoothed, _, real_logits, _ = losses_at(gan, real, fake)
+    gan.label_smoothing = 0.0
+    d_plain, _, _, _ = losses_at(gan, real, fake)
+    assert d_smoothed - d_plain == pytest.approx(bce_of_logits(0.9, real_logits) - bce_of_logits(1.0, real_logits),
+                                                 rel=1e-4)
+
+
+def test_lazy_r1_is_added_exactly_every_k_steps_with_weight_gamma_k_over_2():
+    from gan_tutorial.losses import r1_penalty
+
+    gan, real, fake = toy_gan(r1_weight=3.0, r1_every=4)
+    penalty = float(r1_penalty(gan.critic(), real))
+    assert penalty > 0
+    gan_off, _, _ = toy_gan()
+    gan_off.discriminator.set_weights(gan.discriminator.get_weights())
+    for step in range(9):
+        added = losses_at(gan, real, fake, step)[0] - losses_at(gan_off, real, fake, step)[0]
+        expected = 0.5 * 3.0 * 4 * penalty if step % 4 == 0 else 0.0
+        assert added == pytest.approx(expected, rel=1e-4, abs=1e-6), step
+
+
+def test_gp_weight_scales_the_gradient_penalty_computed_by_hand():
+    # A linear critic w . x has slope ||w|| everywhere: the penalty is (||w|| - 1)^2 whatever the interpolation.
+    losses = {}
+    for weight in (0.0, 10.0, 20.0):
+        gan, real, fake = toy_gan(loss="wgan-gp", gp_weight=weight)
+        gan.discriminator = keras.Sequential([keras.Input((2, 2, 1)), keras.layers.Flatten(), keras.layers.Dense(1)])
+        w = gan.discriminator.layers[-1].kernel
+        w.assign(np.array([[2.0], [0.0], [1.0], [2.0]], "float32"))  # ||w|| = 3
+        losses[weight] = losses_at(gan, real, fake)[0]
+    assert losses[10.0] - losses[0.0] == pytest.approx(10.0 * (3.0 - 1.0) ** 2, rel=1e-4)
+    assert losses[20.0] - losses[0.0] == pytest.approx(2 * (losses[10.0] - losses[0.0]), rel=1e-4)
+
+
+def test_instance_noise_follows_its_annealing_schedule():
+    gan, real, _ = toy_gan(instance_noise=0.2, instance_noise_steps=100)
+    zeros = tf.zeros((4000, 2, 2, 1))
+    for step, std in ((0, 0.2), (25, 0.15), (50, 0.1), (100, 0.0), (150, 0.0)):
+        gan.d_optimizer.iterations.assign(step)
+        assert float(gan.instance_noise_std()) == pytest.approx(std, abs=1e-7)
+        seen = np.asarray(gan.discriminator_inputs(zeros))  # what D sees of blank images: the noise alone
+        assert np.std(seen) == pytest.approx(std, abs=0.01), step
+
+
+def test_diffaugment_changes_what_the_discriminator_sees():
+    from gan_tutorial.layers import DiffAugment
+
+    gan, real, fake = toy_gan(augment=DiffAugment("color,translation", seed=0))
+    state = gan.augment.seed_generator.state.numpy().copy()
+    seen = np.asarray(gan.discriminator_inputs(real))
+    assert not np.allclose(seen, real)
+    gan.augment.seed_generator.state.assign(state)
+    np.testing.assert_allclose(seen, gan.augment(real, training=True), rtol=1e-6)  # D sees the augmented images
+    gan.augment.seed_generator.state.assign(state)
+    _, _, real_logits, _ = losses_at(gan, real, fake)
+    np.testing.assert_allclose(real_logits, gan.discriminator(seen), rtol=1e-5, atol=1e-6)
+    assert not np.allclose(real_logits, gan.discriminator(real))
+
+
+def test_loss_wgan_gp_alone_is_the_published_recipe():
+    from gan_tutorial.gan import WGAN_GP_RECIPE
+
+    config = training.TrainConfig(loss="wgan-gp")
+    assert (config.n_critic, config.d_learning_rate, config.g_learning_rate, config.beta_1, config.beta_2) == (
+        5, 1e-4, 1e-4, 0.0, 0.9)
+    assert (config.minibatch_discrimination, config.minibatch_std, config.r1_weight, config.gp_weight) == (
+        0, False, 0.0, 10.0)
+    assert all(getattr(config, name) == value for name, value in WGAN_GP_RECIPE.items())
+    # Settings given another value are kept; the others losses keep the usual defaults.
+    assert training.TrainConfig(loss="wgan-gp", n_critic=2, d_learning_rate=3e-4).n_critic == 2
+    plain = training.TrainConfig()
+    assert (plain.n_critic, plain.d_learning_rate, plain.beta_1, plain.beta_2, plain.minibatch_discrimination,
+            plain.r1_weight) == (1, 2e-4, 0.5, 0.999, 16, 1.0)
+    gan = new_gan(dataclasses.replace(training.TrainConfig.for_dataset("mnist", width=8, epochs=1), loss="wgan-gp"))
+    assert (float(gan.d_optimizer.beta_1), float(gan.d_optimizer.beta_2)) == (0.0, 0.9)
+    assert float(gan.d_optimizer.learning_rate) == pytest.approx(1e-4)
+
+
+def test_wgan_gp_with_minibatch_layers_or_r1_warns_in_one_line():
+    for extra in ({"minibatch_discrimination": 8}, {"minibatch_std": True}, {"r1_weight": 0.5}):
+        with pytest.warns(UserWarning, match="Gulrajani") as caught:
+            training.TrainConfig(loss="wgan-gp", **extra)
+        assert len(caught) == 1 and "\n" not in str(caught[0].message)
+
+
+def test_each_critic_step_sees_a_fresh_real_batch(small_config, mnist_small):
+    gan = new_gan(dataclasses.replace(small_config, loss="wgan-gp", n_critic=3), mode="eager")
+    seen, losses_of = [], gan.losses_of
+
+    def recording(real_images, fake_images, labels=None):
+        seen.append(np.asarray(real_images))
+        return losses_of(real_images, fake_images, labels)
+
+    gan.losses_of = recording
+    batch = mnist_small[0][:3 * 16]
+    gan.train_step(tf.constant(batch))
+    assert len(seen) == 3 and all(len(images) == 16 for images in seen)
+    for i, images in enumerate(seen):  # image j goes to D step j % 3: three disjoint batches, the whole batch
+        np.testing.assert_array_equal(images, batch[i::3])
+    assert (int(gan.d_optimizer.iterations), int(gan.g_optimizer.iterations)) == (3, 1)
+    config = dataclasses.replace(small_config, n_critic=3)
+    dataset, steps = architecture_of(config).dataset(config, batch[:48].repeat(4, 0), None)
+    assert next(iter(dataset)).shape[0] == 3 * small_config.batch_size and steps == 1  # n_critic batches a step
+
+
+def test_wgan_gp_logs_critic_scores_not_probabilities(small_config, mnist_small):
+    gan = new_gan(dataclasses.replace(small_config, loss="wgan-gp"), mode="eager")
+    outputs, losses_of = [], gan.losses_of
+    gan.losses_of = lambda *args: outputs.append(losses_of(*args)) or outputs[-1]
+    logs = gan.train_step(tf.constant(mnist_small[0][:64]))
+    assert set(logs) == {"d_loss", "g_loss", "critic_real", "critic_fake"}
+    _, _, real_logits, fake_logits = outputs[-1]
+    assert float(logs["critic_real"]) == pytest.approx(float(np.mean(real_logits)), rel=1e-5)
+    assert float(logs["critic_fake"]) == pytest.approx(float(np.mean(fake_logits)), rel=1e-5)
+    assert gan.log_columns[-2:] == ["critic_real", "critic_fake"] and "critic(x)" in gan.progress_names.values()
