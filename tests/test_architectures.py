@@ -66,6 +66,7 @@ def first_losses(tmp_path, overrides):
     return {name: [float(f"{value:.5g}") for value in log[name]] for name in names}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_the_first_steps_losses_are_pinned(case, tmp_path):
     overrides, expected = CASES[case]
@@ -131,6 +132,7 @@ def test_config_json_stays_flat_sections_load_too_and_a_resume_refuses_another_a
         write_config(dataclasses.replace(config, model="stylegan"), str(tmp_path))
 
 
+@pytest.mark.slow
 def test_the_readme_example_architecture_is_registered_and_trains(tmp_path):
     assert isinstance(REGISTRY["wgan"], WGANGP) and "wgan" in MODELS
     config = training.TrainConfig.for_dataset("mnist", model="wgan", epochs=1, width=8, batch_size=BATCH,

@@ -78,6 +78,7 @@ def test_sample_draws_from_the_generator_it_names(trained_run, tmp_path, capsys)
     assert "from the raw generator" in stdout
 
 
+@pytest.mark.slow
 def test_bench_reports_three_modes(capsys):
     code, stdout, _ = run(capsys, "bench", "--width", "8", "--batch-size", "32", "--steps", "2")
     report = json.loads(stdout)
@@ -131,6 +132,7 @@ def test_evaluate_with_inception_features_uses_the_inception_model(cached_classi
     assert report["fid"] == pytest.approx(by_hand, rel=1e-3, abs=1e-3)
 
 
+@pytest.mark.slow
 def test_bench_quality_scores_the_generator_that_sample_uses(cached_classifier, tmp_path, capsys):
     code, stdout, _ = run(capsys, "bench-quality", "--set", "width=8,batch_size=64,limit=128,compile_mode=graph",
                           "--max-seconds", "1", "--n", "200", "--out", str(tmp_path))

@@ -209,6 +209,7 @@ def test_evaluate_reports_the_label_agreement_of_the_classes_drawn(conditional_r
     assert len(by_hand["per_class"]) == 10 and len(set(by_hand["per_class"].values())) > 1
 
 
+@pytest.mark.slow
 def test_a_conditional_run_resumes(tmp_path, mnist_small):
     images, labels = mnist_small[0][:128], mnist_small[1][:128]
     config = config_for("mnist", "concat", batch_size=64)
@@ -293,6 +294,7 @@ def test_the_class_batchnorm_generator_replaces_every_batchnorm():
     assert generator([noise, np.array([1, 2], "int32")]).shape == (2, 32, 32, 3)
 
 
+@pytest.mark.slow
 def test_a_class_batchnorm_run_trains_saves_and_resumes(tmp_path, capsys):
     run_dir = tmp_path / "cbn"
     argv = ["train", "--dataset", "mnist", "--conditional", "--class-batchnorm", "--out", str(run_dir), "--limit", "128",

@@ -97,6 +97,7 @@ def small_gan(size=16, seed=0):
     return cyclegan.build_cyclegan(config), config
 
 
+@pytest.mark.slow
 def test_one_train_step_moves_all_four_networks():
     gan, _ = small_gan()
     rng = np.random.default_rng(3)

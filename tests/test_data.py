@@ -125,6 +125,7 @@ def test_folder_skips_broken_and_other_files_with_one_warning(tmp_path):
     assert images.shape == (3, 32, 32, 3)
 
 
+@pytest.mark.slow
 def test_the_skip_warning_shows_no_local_path_and_shows_once(tmp_path):
     # Notebook outputs are committed: a warning with the caller's file and line would leak a local path.
     import subprocess

@@ -136,6 +136,7 @@ def log_steps(run_dir):
         return [int(row["step"]) for row in csv.DictReader(f)]
 
 
+@pytest.mark.slow
 def test_train_mirrored_through_the_cli_writes_a_complete_run_and_resumes(tmp_path):
     run = tmp_path / "run"
     argv = ["train", *TINY, "--strategy", "mirrored", "--out", str(run)]
@@ -209,6 +210,7 @@ def latest_step(run):
     return int(checkpoints.read_text().split('"')[1].rsplit("-", 1)[1])  # model_checkpoint_path: "ckpt-N"
 
 
+@pytest.mark.slow
 def test_two_workers_train_only_the_chief_writes_and_a_killed_run_resumes(tmp_path):
     run = tmp_path / "run"
     workers = start_workers(run, tmp_path, epochs=100)

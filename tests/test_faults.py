@@ -184,6 +184,7 @@ def ctrl_c_works():
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
+@pytest.mark.slow
 def test_a_second_train_into_a_busy_folder_is_refused(tmp_path, tmp_path_factory, capsys):
     errors = tmp_path_factory.mktemp("first_run") / "stderr.txt"  # a file, not a pipe that could fill and block it
     with open(errors, "w") as stderr:
@@ -217,6 +218,7 @@ def test_a_second_train_into_a_busy_folder_is_refused(tmp_path, tmp_path_factory
     assert (tmp_path / "log.csv").read_text().startswith(log)  # the refused run left the first run's log alone
 
 
+@pytest.mark.slow
 def test_a_stale_lock_is_taken_over(tmp_path, capsys):
     ended = subprocess.Popen([sys.executable, "-c", "pass"])
     ended.wait()
@@ -227,6 +229,7 @@ def test_a_stale_lock_is_taken_over(tmp_path, capsys):
     assert not (tmp_path / faults.LOCK_NAME).exists() and steps(tmp_path) == [8]
 
 
+@pytest.mark.slow
 def test_evaluate_prints_only_json_on_stdout(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("GAN_TUTORIAL_CACHE_DIR", str(tmp_path))  # no cached classifier: it is trained first
 

@@ -24,6 +24,7 @@ def test_inception_inputs_refuse_other_shapes():
         features.inception_inputs(np.zeros((2, 28, 28, 2), "float32"))
 
 
+@pytest.mark.slow
 def test_inception_model_gives_2048_features_per_image():
     model = features.inception_model((28, 28, 1), weights=None)  # random weights: no download
     images = np.random.default_rng(0).uniform(-1, 1, (3, 28, 28, 1)).astype("float32")
@@ -32,6 +33,7 @@ def test_inception_model_gives_2048_features_per_image():
     np.testing.assert_allclose(features.extract(model, images, batch_size=2), one_batch, rtol=1e-4, atol=1e-5)
 
 
+@pytest.mark.slow
 def test_inception_weights_offline_is_a_clear_error(tmp_path, monkeypatch):
     def no_network(*args, **kwargs):
         raise OSError("no network in this test")

@@ -30,6 +30,7 @@ def test_one_step_moves_both_networks_and_logs_probabilities(small_config, mnist
     assert all(not np.allclose(a, b.numpy()) for a, b in zip(d_before, gan.discriminator.trainable_weights))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("image_shape, upsampling", [((32, 32, 3), "transpose"), ((32, 32, 3), "resize"),
                                                      ((64, 64, 3), "transpose")])
 def test_one_step_runs_for_color_images(image_shape, upsampling):
@@ -41,6 +42,7 @@ def test_one_step_runs_for_color_images(image_shape, upsampling):
     assert gan.generator.output_shape == (None, *image_shape)
 
 
+@pytest.mark.slow
 def test_discriminator_loss_falls_on_a_fixed_batch(small_config, mnist_small):
     gan = new_gan(small_config)
     batch = tf.constant(mnist_small[0][:64])
@@ -49,6 +51,7 @@ def test_discriminator_loss_falls_on_a_fixed_batch(small_config, mnist_small):
     assert np.mean(losses[-3:]) < np.mean(losses[:3]) - 0.1, losses
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("stabilized", [False, True], ids=["plain", "stabilized"])
 def test_partial_batch_draws_matching_noise(small_config, mnist_small, stabilized):
     gan = new_gan(small_config if stabilized else dataclasses.replace(small_config, **STABILIZERS_OFF))
@@ -63,6 +66,7 @@ def test_partial_batch_draws_matching_noise(small_config, mnist_small, stabilize
     assert [tuple(noise.shape) for noise in drawn] == [(37, small_config.latent_dim)]  # not the config's 64
 
 
+@pytest.mark.slow
 def test_same_seed_same_first_samples_on_cpu(small_config, mnist_small):
     def first_samples(seed):
         gan = new_gan(small_config, seed)

@@ -8,6 +8,7 @@ import pytest
 from gan_tutorial import runtime
 
 
+@pytest.mark.slow
 def test_startup_noise_is_filtered_and_other_lines_kept():
     script = (
         "import os\n"
@@ -21,6 +22,7 @@ def test_startup_noise_is_filtered_and_other_lines_kept():
     assert result.stderr == "a real problem\n"
 
 
+@pytest.mark.slow
 def test_importing_the_package_prints_nothing():
     env = {k: v for k, v in os.environ.items() if not k.startswith("TF_CPP")}
     result = subprocess.run([sys.executable, "-c", "import gan_tutorial, tensorflow as tf; tf.constant(1) + 1"],

@@ -39,6 +39,7 @@ def weights(model):
     return [w.numpy().copy() for w in model.trainable_weights]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("options", OPTIONS.values(), ids=OPTIONS.keys())
 def test_one_step_with_each_option_moves_both_networks(small_config, mnist_small, options):
     gan = new_gan(dataclasses.replace(small_config, **{**training.STABILIZERS_OFF, **options}))
@@ -52,12 +53,14 @@ def test_one_step_with_each_option_moves_both_networks(small_config, mnist_small
     assert all(moved[:-1]) and (moved[-1] or options.get("loss") in ("hinge", "wgan-gp"))
 
 
+@pytest.mark.slow
 def test_n_critic_updates_the_discriminator_n_times_per_step(small_config, mnist_small):
     gan = new_gan(dataclasses.replace(small_config, loss="wgan-gp", n_critic=3))
     gan.train_step(tf.constant(mnist_small[0][:64]))
     assert (int(gan.d_optimizer.iterations), int(gan.g_optimizer.iterations)) == (3, 1)
 
 
+@pytest.mark.slow
 def test_ema_equals_the_generator_with_decay_zero_and_lags_it_otherwise(small_config, mnist_small):
     gan = new_gan(dataclasses.replace(small_config, ema=0.999))
     start = [w.numpy().copy() for w in gan.ema_generator.weights]
@@ -76,6 +79,7 @@ def test_ema_equals_the_generator_with_decay_zero_and_lags_it_otherwise(small_co
     assert type(plain).__name__ == "GAN" and sampling_generator(plain) is plain.generator
 
 
+@pytest.mark.slow
 def test_ema_is_saved_resumed_and_used_for_samples(tmp_path, small_config, mnist_small):
     images = mnist_small[0][:512]
     config = dataclasses.replace(small_config, ema=0.9, epochs=1)
@@ -132,6 +136,7 @@ def test_modes_covered_on_hand_made_points():
     assert stabilization.modes_covered(one_stray, centers)["modes_covered"] == 1
 
 
+@pytest.mark.slow
 def test_train_with_stabilizer_flags_then_sample_says_which_generator(tmp_path, capsys):
     from gan_tutorial import cli
 
@@ -159,6 +164,7 @@ def test_bad_stabilizer_flags_are_refused_in_one_line(tmp_path, capsys, flags, m
     assert exit_.value.code == 2 and message in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_a_run_saved_before_the_stabilizers_loads_with_them_off(tmp_path, small_config, mnist_small):
     import json
 

@@ -140,6 +140,7 @@ def test_the_config_pads_mnist_to_32_and_checks_the_model():
         training.TrainConfig(model="stylegan3")
 
 
+@pytest.mark.slow
 def test_one_training_step_moves_both_networks_and_the_mean_w(mnist_small):
     config = stylegan_config()
     set_seed(0)
@@ -155,6 +156,7 @@ def test_one_training_step_moves_both_networks_and_the_mean_w(mnist_small):
     assert np.abs(gan.generator.w_avg.numpy()).max() > 0
 
 
+@pytest.mark.slow
 def test_the_mean_w_survives_a_resume(tmp_path, mnist_small):
     config = stylegan_config()
     images = np.pad(mnist_small[0][:128], ((0, 0), (2, 2), (2, 2), (0, 0)), constant_values=-1)
@@ -200,6 +202,7 @@ def test_the_command_line_trains_samples_with_truncation_and_evaluates(tmp_path,
     assert report["n"] == 200 and report["fid"] > 300 and report["kid"]["mean"] > 100
 
 
+@pytest.mark.slow
 def test_truncation_of_a_dcgan_generator_is_a_one_line_error_naming_the_fix(tmp_path, small_config, mnist_small,
                                                                           capsys):
     training.train(small_config, str(tmp_path), images=mnist_small[0][:128], verbose=False)

@@ -10,6 +10,7 @@ import glob
 
 import keras
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from gan_tutorial import cli, plots, training
@@ -41,6 +42,7 @@ def fid_monitor(run_dir, images):
     return FIDMonitor(features, images[:256], str(run_dir / "fid.csv"), every=1, n=64)
 
 
+@pytest.mark.slow
 def test_a_run_logs_every_step_the_fid_and_the_sample_grids(tmp_path, small_config, mnist_small):
     config = dataclasses.replace(small_config, epochs=2, tensorboard=True)
     images = mnist_small[0][:512]  # 8 steps per epoch
@@ -67,6 +69,7 @@ def test_a_run_logs_every_step_the_fid_and_the_sample_grids(tmp_path, small_conf
     assert distance[16] < distance[0] - 0.2, distance
 
 
+@pytest.mark.slow
 def test_a_resumed_run_goes_on_counting_steps(tmp_path, small_config, mnist_small):
     images = mnist_small[0][:256]  # 4 steps per epoch
     for epochs in (1, 2):
@@ -77,6 +80,7 @@ def test_a_resumed_run_goes_on_counting_steps(tmp_path, small_config, mnist_smal
     assert sorted(logged["samples"]) == [0, 4, 8]
 
 
+@pytest.mark.slow
 def test_the_command_line_writes_event_files_with_the_flag_only(tmp_path, capsys):
     assert training.TrainConfig.tensorboard is False
     argv = ["train", "--dataset", "mnist", "--limit", "128", "--batch-size", "64", "--width", "8", "--epochs", "1",

@@ -15,6 +15,7 @@ def read_steps(run_dir):
         return [int(row["step"]) for row in csv.DictReader(f)]
 
 
+@pytest.mark.slow
 def test_a_run_writes_samples_gif_plots_log_and_generator(tmp_path, small_config, mnist_small):
     config = dataclasses.replace(small_config, epochs=2)
     result = training.train(config, str(tmp_path), images=mnist_small[0][:512], verbose=False)
@@ -38,6 +39,7 @@ class InterruptAt(keras.callbacks.Callback):
             raise KeyboardInterrupt
 
 
+@pytest.mark.slow
 def test_interrupted_run_resumes_from_the_saved_step(tmp_path, small_config, mnist_small):
     images = mnist_small[0][:512]  # 8 steps per epoch
     config = dataclasses.replace(small_config, epochs=3)
@@ -56,6 +58,7 @@ def test_interrupted_run_resumes_from_the_saved_step(tmp_path, small_config, mni
     assert read_steps(tmp_path) == list(range(1, second.step + 1))
 
 
+@pytest.mark.slow
 def test_a_finished_run_is_not_trained_again(tmp_path, small_config, mnist_small):
     images = mnist_small[0][:256]
     training.train(small_config, str(tmp_path), images=images, verbose=False)
@@ -63,12 +66,14 @@ def test_a_finished_run_is_not_trained_again(tmp_path, small_config, mnist_small
     assert again.step == 4 and read_steps(tmp_path) == [1, 2, 3, 4]
 
 
+@pytest.mark.slow
 def test_time_budget_stops_training(tmp_path, small_config, mnist_small):
     config = dataclasses.replace(small_config, epochs=None, max_seconds=2.0)
     result = training.train(config, str(tmp_path), images=mnist_small[0], verbose=False)
     assert 2.0 <= result.seconds < 10.0 and result.step > 0
 
 
+@pytest.mark.slow
 def test_resuming_with_another_architecture_is_refused(tmp_path, small_config, mnist_small):
     training.train(small_config, str(tmp_path), images=mnist_small[0][:256], verbose=False)
     with pytest.raises(ValueError, match="width=16"):
@@ -97,6 +102,7 @@ def test_fewer_images_than_a_batch_are_refused_before_anything_is_written(tmp_pa
     assert not os.path.exists(tmp_path / "config.json")
 
 
+@pytest.mark.slow
 def test_restore_generator_reads_the_latest_checkpoint(tmp_path, small_config, mnist_small):
     result = training.train(small_config, str(tmp_path), images=mnist_small[0][:256], verbose=False)
     restored = training.restore_generator(str(tmp_path))
