@@ -125,7 +125,8 @@ def test_evaluate_with_inception_features_uses_the_inception_model(cached_classi
     monkeypatch.setattr(features, "inception_model", lambda shape: asked.append(shape) or stand_in)
     _, (x, _) = data.load_raw("mnist")
     report = evaluate_npz(capsys, tmp_path / "real.npz", x[:300, :, :, None], "--features", "inception")
-    assert asked == [(28, 28, 1)] and report["settings"]["features"] == "inception (6 per image)"
+    assert asked == [(28, 28, 1)]
+    assert report["settings"]["features"] == f"inception (6 per image): {features.INCEPTION_NOTE}"  # says what it is
     real = features.real_images("mnist", 300, "train")
     by_hand = frechet_distance(features.extract(stand_in, data.to_model_range(x[:300, :, :, None])),
                                features.extract(stand_in, real))

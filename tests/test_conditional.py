@@ -62,7 +62,7 @@ def test_the_projection_logit_is_the_linear_logit_plus_the_embedding_dot_feature
 
 
 def test_spectral_norm_normalizes_the_projection_embedding_too():
-    from gan_tutorial.gan import build_gan
+    from gan_tutorial.architectures import build_gan
     from gan_tutorial.layers import SpectralNorm
 
     config = training.TrainConfig.for_dataset("mnist", epochs=1, width=8, conditional=True, conditioning="projection",
