@@ -410,9 +410,9 @@ def run_bench_quality(args):
             result = training.train(config, run_dir, data_dir=args.data_dir)
             report = evaluation_report(argparse.Namespace(source=run_dir, dataset=args.dataset, features="domain",
                                                           n=args.n, threshold=0.9, seed=0, data_dir=args.data_dir))
+        speed = result.step * config.images_per_step / max(result.seconds, 1e-9)  # real images a second
         print(json.dumps({"configuration": settings, "run": run_dir, "steps": result.step,
-                          "training_seconds": round(result.seconds, 1),
-                          "images_per_second": round(result.step * config.batch_size / max(result.seconds, 1e-9), 1),
+                          "training_seconds": round(result.seconds, 1), "images_per_second": round(speed, 1),
                           **report}), flush=True)
     return 0
 

@@ -308,9 +308,8 @@ class Conditional(Architecture):
 
     def dataset(self, config, images, labels):
         """Endless (images, labels) batches (a fresh real batch for each critic step), and the steps per epoch."""
-        batch_size = config.batch_size * config.n_critic
-        dataset = data.make_labeled_dataset(images, labels, batch_size, seed=config.seed, flip=config.flip)
-        return dataset.repeat(), len(images) // batch_size
+        dataset = data.make_labeled_dataset(images, labels, config.images_per_step, seed=config.seed, flip=config.flip)
+        return dataset.repeat(), len(images) // config.images_per_step
 
     def sample(self, run_dir, config, n, seed=0, label=None, truncation=1.0):
         """``n`` images of class ``label``, or of every class in turn (``label`` None or "all"); no truncation."""

@@ -214,6 +214,11 @@ class TrainConfig:
             raise ValueError("multiworker training needs --epochs and no time budget: each worker's clock "
                              "would stop it at a different step, and the others would wait forever.")
 
+    @property
+    def images_per_step(self):
+        """Real images one training step takes: a fresh batch for each of its ``n_critic`` discriminator updates."""
+        return self.batch_size * self.n_critic
+
     def settings(self):
         """Every setting by its flat name, as on the command line and in a run's config.json."""
         return {name: getattr(self, name) for name in SECTION_OF}

@@ -113,9 +113,8 @@ class Architecture:
         One iterator for the whole run: without repeat(), fit() makes a new iterator every
         epoch, and with 60000 images in the pipeline that stalled the first step for up to 20 s.
         """
-        batch_size = config.batch_size * config.n_critic  # a fresh real batch for each critic step (StabilizedGAN)
-        dataset = data.make_dataset(images, batch_size, seed=config.seed, flip=config.flip)
-        return dataset.repeat(), len(images) // batch_size
+        dataset = data.make_dataset(images, config.images_per_step, seed=config.seed, flip=config.flip)
+        return dataset.repeat(), len(images) // config.images_per_step
 
     def epoch_callbacks(self, config, run_dir, data_dir, clock, steps_per_epoch):
         """What it does every epoch besides logging and checkpoints: a grid of samples from the run's fixed noise."""

@@ -154,7 +154,7 @@ def compare(variants, dataset="mnist", epochs=8, out="runs/stabilization", score
         result = training.train(config, run_dir, data_dir=data_dir, verbose=verbose)
         seconds = read_log(os.path.join(run_dir, "log.csv"))["seconds"]
         report = scorer.score(generate(sampling_generator(result.gan), scorer.n))
-        images = result.step * config.batch_size * config.n_critic  # real images D saw: n_critic batches a step
+        images = result.step * config.images_per_step  # real images D saw: n_critic batches a step
         row = {"name": name, "steps": result.step, "seconds": round(result.seconds, 1),
                "images_per_second": round(images / max(seconds[-1], 1e-9)), **report}
         rows.append(row)

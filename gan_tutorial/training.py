@@ -198,8 +198,7 @@ def _train(config, run_dir, chief_dir, strategy, images, data_dir, verbose, extr
         callbacks.EpochCheckpoint(state, clock),
     ]
     if verbose:  # before the extra callbacks: an epoch's progress line comes before what they print for it
-        images_per_step = config.batch_size * config.n_critic  # n_critic real batches a step (StabilizedGAN)
-        watchers.append(callbacks.ProgressBar(steps_per_epoch, images_per_step, clock, config.epochs,
+        watchers.append(callbacks.ProgressBar(steps_per_epoch, config.images_per_step, clock, config.epochs,
                                               names=getattr(gan, "progress_names", None)))
     watchers.extend(extra_callbacks)
     if config.tensorboard:  # after extra_callbacks, so that it sees the FID a FIDMonitor adds to the epoch's logs
