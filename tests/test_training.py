@@ -6,7 +6,7 @@ import keras
 import numpy as np
 import pytest
 
-from gan_tutorial import callbacks, training
+from gan_tutorial import callbacks, plots, training
 from gan_tutorial.gan import sampling_generator, seeded_noise
 
 
@@ -70,7 +70,10 @@ def test_a_finished_run_is_not_trained_again(tmp_path, small_config, mnist_small
 def test_time_budget_stops_training(tmp_path, small_config, mnist_small):
     config = dataclasses.replace(small_config, epochs=None, max_seconds=2.0)
     result = training.train(config, str(tmp_path), images=mnist_small[0], verbose=False)
-    assert 2.0 <= result.seconds < 10.0 and result.step > 0
+    # It stops at the end of the first step that finds the budget spent: every earlier step ended before 2 s. (No
+    # bound on the total: under load the first step alone, which builds the graph, has taken 11.5 s.)
+    seconds = plots.read_log(str(tmp_path / "log.csv"))["seconds"]
+    assert result.seconds >= 2.0 and result.step == len(seconds) > 0 and (seconds[:-1] < 2.0).all(), seconds
 
 
 @pytest.mark.slow
