@@ -10,7 +10,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
 RUN_DIR ?= runs/mnist
-# Test processes side by side: 2 measured fastest on a 2-core machine (README, "Tests"); WORKERS=1 runs in one process.
+# Test processes side by side: 2 measured fastest on a 2-core machine (notebooks/DEVELOPERS.md, "Tests"); WORKERS=1 runs in one process.
 WORKERS ?= 2
 PYTEST = GAN_TUTORIAL_FAST=1 $(BIN)/python -m pytest -n $(WORKERS) --dist loadscope
 

@@ -2,7 +2,7 @@
 
 ``training``, ``cli``, ``benchmark`` and ``distribute`` reach an architecture only through here.
 Adding one is one new module with an ``Architecture`` subclass and one line in ``REGISTRY``
-(the README's developer section shows it with ``wgan.WGANGP``).
+(notebooks/DEVELOPERS.md shows it with ``wgan.WGANGP``).
 """
 
 from gan_tutorial.conditional import Conditional

@@ -400,8 +400,8 @@ def evaluation_report(args):
 
 
 def run_bench_quality(args):
-    """The README's quality figures: per configuration, steps and images/s of the budget, and the 'evaluate'
-    report (FID, KID, IS, confident share, class shares) of the sampling generator, as one JSON line."""
+    """The quality figures of notebooks/MEASUREMENTS.md: per configuration, steps and images/s of the budget, and the
+    'evaluate' report (FID, KID, IS, confident share, class shares) of the sampling generator, as one JSON line."""
     for settings in args.configurations or [{}]:
         name = "_".join(f"{key}{value}" for key, value in settings.items()) or "default"
         run_dir = os.path.join(args.out, name)

@@ -4,7 +4,7 @@ The DCGAN's networks, the discriminator trained as a Wasserstein critic: its los
 difference of its mean scores on real and generated images, plus a gradient penalty that keeps
 it 1-Lipschitz (``losses.gradient_penalty``), with 5 critic updates per generator
 update. Everything else (the data, the sample grid, export and restore) is the DCGAN's, so
-the plug-in only fixes the loss (the README's developer section builds it step by step).
+the plug-in only fixes the loss (notebooks/DEVELOPERS.md builds it step by step).
 """
 
 from gan_tutorial.runs import Architecture

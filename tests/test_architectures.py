@@ -133,7 +133,7 @@ def test_config_json_stays_flat_sections_load_too_and_a_resume_refuses_another_a
 
 
 @pytest.mark.slow
-def test_the_readme_example_architecture_is_registered_and_trains(tmp_path):
+def test_the_developers_guide_example_architecture_is_registered_and_trains(tmp_path):
     assert isinstance(REGISTRY["wgan"], WGANGP) and "wgan" in MODELS
     config = training.TrainConfig.for_dataset("mnist", model="wgan", epochs=1, width=8, batch_size=BATCH,
                                               compile_mode="graph", n_samples=4)
@@ -145,7 +145,7 @@ def test_the_readme_example_architecture_is_registered_and_trains(tmp_path):
     assert training.restore_generator(str(tmp_path / "run")).output_shape[1:] == config.image_shape
 
 
-def test_the_readme_shows_the_example_as_it_is():
-    readme = (pathlib.Path(__file__).resolve().parents[1] / "README.md").read_text()
-    assert inspect.getsource(WGANGP) in readme
+def test_the_developers_guide_shows_the_example_as_it_is():
+    guide = (pathlib.Path(__file__).resolve().parents[1] / "notebooks" / "DEVELOPERS.md").read_text()
+    assert inspect.getsource(WGANGP) in guide
     assert '    "wgan": WGANGP(),' in inspect.getsource(architectures)
