@@ -173,8 +173,24 @@ def build_parser():
     train.add_argument("--class-batchnorm", action="store_true",
                        help="conditional: the label also sets the scale and shift of every generator BatchNorm "
                             "(de Vries 2017, BigGAN)")
+    train.add_argument("--embedding-dim", type=POSITIVE_INT, default=training.TrainConfig.embedding_dim,
+                       help="conditional: numbers of the generator's label embedding, joined to the noise")
+    train.add_argument("--classes", metavar="C,C,...",
+                       help="mnist, cifar10: train on these classes only, label ids or names (e.g. 0,1,7 or cat,dog); "
+                            "applied before --limit. The labels keep their ids and a conditional GAN keeps every "
+                            "class of the dataset (ask it for the others with 'sample --label'); 'evaluate' and "
+                            "--fid-every still compare with all classes")
     train.add_argument("--dataset-b", type=_dataset_name,
                        help="cyclegan: the second domain, a class such as cifar10:deer or folder:PATH")
+    train.add_argument("--cycle-weight", type=WEIGHT, default=training.TrainConfig.cycle_weight, metavar="LAMBDA",
+                       help="cyclegan: weight of the cycle-consistency loss, lambda of Zhu et al. 2017 (their 10)")
+    train.add_argument("--identity-weight", type=WEIGHT, default=training.TrainConfig.identity_weight,
+                       help="cyclegan: weight of the identity loss G(b) = b in units of --cycle-weight (the authors' "
+                            "code: 0.5, so 0.5 * lambda = 5); 0 is off")
+    train.add_argument("--demodulate", action=argparse.BooleanOptionalAction,
+                       default=training.TrainConfig.demodulate,
+                       help="stylegan: demodulate every convolution but the RGB outputs (Karras 2020); "
+                            "--no-demodulate leaves them modulated only")
     train.set_defaults(dataset=None, width=None, batch_size=None)  # per model: see run_train
     train.add_argument("--fid-every", type=POSITIVE_INT, metavar="K",
                        help=f"every K epochs, the FID (domain features) of {FID_SAMPLES} samples, written to "
@@ -295,6 +311,8 @@ def run_train(args):
         dropout=args.dropout, label_smoothing=args.label_smoothing, flip=args.flip, compile_mode=args.compile_mode,
         mixed_precision=args.mixed_precision, strategy=args.strategy, tensorboard=args.tensorboard,
         conditional=args.conditional, conditioning=args.conditioning, class_batchnorm=args.class_batchnorm,
+        embedding_dim=args.embedding_dim, classes=args.classes, cycle_weight=args.cycle_weight,
+        identity_weight=args.identity_weight, demodulate=args.demodulate,
         **{name: getattr(args, name) for name in STABILIZER_FIELDS})
     if args.fid_every and args.strategy == "multiworker":  # every worker would need its own fid.csv
         raise ValueError("--fid-every does not work with --strategy multiworker; evaluate the run afterwards.")

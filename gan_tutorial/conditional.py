@@ -205,7 +205,7 @@ class ConditionalGAN(StabilizedGAN):
 def conditional_generator_of(config):
     """A new conditional generator for ``config`` (a conditional TrainConfig)."""
     return build_conditional_generator(config.n_classes, config.latent_dim, config.image_shape, config.width,
-                                       config.upsampling, class_batchnorm=config.class_batchnorm)
+                                       config.upsampling, config.embedding_dim, config.class_batchnorm)
 
 
 def build_conditional_gan(config):
@@ -299,7 +299,8 @@ class Conditional(Architecture):
     def training_data(self, config, images, data_dir):
         """(config, images, labels): ``images`` is (images, labels); a folder's config gets its number of classes."""
         if images is None:
-            images = data.training_images(config.dataset, data_dir, config.limit, config.image_shape[0], labels=True)
+            images = data.training_images(config.dataset, data_dir, config.limit, config.image_shape[0], labels=True,
+                                           classes=config.classes)
         images, labels = images
         if config.n_classes is None:  # a folder: one class per subfolder
             config = dataclasses.replace(config, n_classes=int(np.max(labels)) + 1)

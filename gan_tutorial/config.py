@@ -5,10 +5,11 @@ section       settings
 ============  =====================================================================================
 run           model (a name of ``architectures.REGISTRY``), epochs, max_seconds, batch_size, learning
               rates, beta_1, beta_2, seed, compile_mode, n_samples, tensorboard
-data          dataset, image_shape, limit, flip, dataset_b (a CycleGAN's second domain)
+data          dataset, image_shape, limit, classes, flip, dataset_b (a CycleGAN's second domain)
 network       latent_dim, width, upsampling, dropout: the networks every architecture builds on
-style         mapping_layers, style_mixing: the StyleGAN's own
-labels        conditional, conditioning, class_batchnorm, n_classes: a conditional GAN's own
+style         mapping_layers, style_mixing, demodulate: the StyleGAN's own
+labels        conditional, conditioning, class_batchnorm, n_classes, embedding_dim: a conditional GAN's own
+cycle         cycle_weight, identity_weight: the CycleGAN's own
 stabilizers   loss, gp_weight, n_critic, r1_weight, r1_every, spectral_norm, minibatch_std,
               minibatch_discrimination, feature_matching, instance_noise(_steps), diffaugment,
               ema, label_smoothing (notebook 09)
@@ -29,6 +30,8 @@ import numpy as np
 
 from gan_tutorial import data
 from gan_tutorial.architectures import MODELS, architecture_of
+from gan_tutorial.conditional import EMBEDDING_DIM
+from gan_tutorial.cyclegan import CYCLE_WEIGHT, IDENTITY_WEIGHT
 from gan_tutorial.gan import COMPILE_MODES, STABILIZERS_OFF, apply_wgan_gp_recipe
 from gan_tutorial.models import DROPOUT, LATENT_DIM, WIDTH
 from gan_tutorial.runs import read_settings
@@ -39,7 +42,7 @@ STRATEGIES = ("default", "mirrored", "multiworker")  # gan_tutorial.distribute
 # What a resumed run may not change: the settings its checkpoint's networks were built with.
 ARCHITECTURE_FIELDS = ("dataset", "latent_dim", "width", "image_shape", "upsampling", "spectral_norm", "minibatch_std",
                        "minibatch_discrimination", "ema", "conditional", "conditioning", "class_batchnorm", "n_classes",
-                       "model", "mapping_layers", "dataset_b")
+                       "model", "mapping_layers", "dataset_b", "demodulate", "embedding_dim")
 
 
 def default_max_seconds(dataset):
@@ -82,7 +85,8 @@ class DataSettings:
 
     dataset: str = "mnist"
     image_shape: tuple = (28, 28, 1)  # model="stylegan" rounds it up to 4 * 2**k (MNIST: 32, padded; notebook 12)
-    limit: int | None = None
+    limit: int | None = None  # the first N training images (of ``classes``, if given)
+    classes: tuple | None = None  # labeled datasets: only these classes' images, by label id (data.check_classes)
     flip: bool = False
     dataset_b: str | None = None  # cyclegan: the second domain
 
@@ -103,6 +107,7 @@ class StyleSettings:
 
     mapping_layers: int = MAPPING_LAYERS  # Dense layers of the mapping network z -> w
     style_mixing: float = STYLE_MIXING  # share of training images whose styles mix two w
+    demodulate: bool = True  # demodulate every convolution but the RGB outputs (Karras et al. 2020, eq. 3)
 
 
 @dataclasses.dataclass
@@ -115,6 +120,17 @@ class LabelSettings:
     conditioning: str = "concat"
     class_batchnorm: bool = False
     n_classes: int | None = None
+    embedding_dim: int = EMBEDDING_DIM  # numbers of the generator's label embedding
+
+
+@dataclasses.dataclass
+class CycleSettings:
+    """The CycleGAN's own (gan_tutorial.cyclegan, notebook 11): the translators' loss is adversarial
+    + cycle_weight * (cycle + identity_weight * identity). Zhu et al. 2017 (eq. 3): lambda = 10; the identity loss
+    weighs 0.5 * lambda in the authors' code."""
+
+    cycle_weight: float = CYCLE_WEIGHT
+    identity_weight: float = IDENTITY_WEIGHT  # times cycle_weight
 
 
 @dataclasses.dataclass
@@ -148,7 +164,7 @@ class DeviceSettings:
 
 
 SECTIONS = {"run": RunSettings, "data": DataSettings, "network": NetworkSettings, "style": StyleSettings,
-            "labels": LabelSettings, "stabilizers": Stabilizers, "devices": DeviceSettings}
+            "labels": LabelSettings, "cycle": CycleSettings, "stabilizers": Stabilizers, "devices": DeviceSettings}
 SECTION_OF = {field.name: name for name, section in SECTIONS.items() for field in dataclasses.fields(section)}
 
 
@@ -176,6 +192,7 @@ class TrainConfig:
     network: NetworkSettings
     style: StyleSettings
     labels: LabelSettings
+    cycle: CycleSettings
     stabilizers: Stabilizers
     devices: DeviceSettings
 
@@ -194,6 +211,8 @@ class TrainConfig:
     def _check(self):
         """Refuse contradictory settings; fill in the defaults that follow from the others."""
         self.image_shape = tuple(self.image_shape)
+        if self.classes is not None:  # a list from config.json, a string from --set classes=0,1
+            self.classes = data.check_classes(self.dataset, self.classes)
         if self.model not in MODELS:
             raise ValueError(f"model must be one of {MODELS}, got {self.model!r}.")
         if self.compile_mode not in ("auto", *COMPILE_MODES):

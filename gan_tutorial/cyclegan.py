@@ -3,10 +3,12 @@
 Two translators, ``G: A -> B`` and ``F: B -> A``, and two PatchGAN discriminators, ``D_B`` (is
 this a real B?) and ``D_A``. Each translator learns from its discriminator (least-squares
 adversarial loss) and from the cycle: ``F(G(a))`` must give back ``a`` and ``G(F(b))`` give back
-``b`` (L1, weight 10), which ties every output to its input. An identity loss (weight 5) asks
-``G(b) = b``, which keeps colors. The discriminators see generated images from a history of
-the last 50 (``ImagePool``). The learning rate stays constant for the first half of the run and
-falls linearly to 0 over the second (``LinearDecay``, by epochs or by the time budget).
+``b`` (L1, weight lambda = 10), which ties every output to its input. An identity loss (weight
+0.5 * lambda, as in the authors' code) asks ``G(b) = b``, which keeps colors. ``TrainConfig``'s
+``cycle_weight`` and ``identity_weight`` (``--cycle-weight``, ``--identity-weight``) set both.
+The discriminators see generated images from a history of the last 50 (``ImagePool``). The
+learning rate stays constant for the first half of the run and falls linearly to 0 over the
+second (``LinearDecay``, by epochs or by the time budget).
 
 Scaled for a laptop: the paper's networks at 32x32 or 64x64, with resize-convolutions instead
 of transposed ones (fewer checkerboards, notebook 6) and zero instead of reflection padding;
@@ -402,7 +404,10 @@ class CycleGANs(Architecture):
     exports = "generator_a2b.keras, generator_b2a.keras"
 
     def check(self, config):
-        """A second domain, one device, no XLA and no TensorBoard."""
+        """A second domain, one device, no XLA, no TensorBoard, loss weights of 0 or more."""
+        if min(config.cycle_weight, config.identity_weight) < 0:
+            raise ValueError(f"a CycleGAN's loss weights are 0 or more, not cycle_weight={config.cycle_weight}, "
+                             f"identity_weight={config.identity_weight}.")
         if config.tensorboard:
             raise ValueError("--tensorboard does not cover a CycleGAN yet: its losses are in log.csv and its "
                              "translations in samples/.")
@@ -432,12 +437,14 @@ class CycleGANs(Architecture):
         return "|cyclegan"
 
     def build(self, config):
-        """A new, uncompiled CycleGAN: two translators and two PatchGAN discriminators of ``config.width``."""
+        """A new, uncompiled CycleGAN: two translators and two PatchGAN discriminators of ``config.width``, its
+        loss weighted by ``config.cycle_weight`` and ``config.identity_weight``."""
         shape = config.image_shape
         return CycleGAN(build_translator(shape, config.width, name="generator_ab"),
                         build_translator(shape, config.width, name="generator_ba"),
                         build_patch_discriminator(shape, config.width, name="discriminator_a"),
-                        build_patch_discriminator(shape, config.width, name="discriminator_b"), seed=config.seed)
+                        build_patch_discriminator(shape, config.width, name="discriminator_b"),
+                        cycle_weight=config.cycle_weight, identity_weight=config.identity_weight, seed=config.seed)
 
     def compile(self, gan, config, mode):
         """Adam (``beta_1``) for both translators and for both discriminators."""

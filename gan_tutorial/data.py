@@ -68,6 +68,29 @@ def check_dataset(name):
     return name
 
 
+def check_classes(name, classes):
+    """The classes to keep of labeled dataset ``name`` as a sorted tuple of label ids, from ids or class names:
+    ``"0,1,7"``, ``[0, 1, 7]``, ``"cat,dog"`` (CIFAR-10). ValueError for another dataset, an unknown class, none."""
+    if name not in DATASETS:
+        hint = ": for a folder, train on a folder that holds only the pictures you want" if is_folder(name) else ""
+        raise ValueError(f"--classes keeps some classes of a labeled dataset ({', '.join(sorted(DATASETS))}), not of "
+                         f"{name}{hint}.")
+    names = CLASS_NAMES[name]
+    items = classes.split(",") if isinstance(classes, str) else np.atleast_1d(classes).tolist()
+    ids = set()
+    for item in (str(item).strip() for item in items):
+        if item in names:
+            ids.add(names.index(item))
+        elif item.isdigit() and int(item) < len(names):
+            ids.add(int(item))
+        elif item:
+            raise ValueError(f"{name} has no class {item!r}: give label ids 0 to {len(names) - 1} or names of "
+                             f"{names}, separated by commas (e.g. --classes 0,1,7).")
+    if not ids:
+        raise ValueError(f"--classes names no class: give label ids 0 to {len(names) - 1}, e.g. --classes 0,1,7.")
+    return tuple(sorted(ids))
+
+
 def image_shape_of(name, image_size=None):
     """(H, W, C) of a dataset's images: fixed for built-ins, (image_size, image_size, 3) for folders."""
     if is_folder(check_dataset(name)):
@@ -268,13 +291,21 @@ def class_images(name, split="train", data_dir=None, limit=None):
     return images[labels == CLASS_NAMES[dataset].index(class_name)][:limit]
 
 
-def training_images(name, data_dir=None, limit=None, image_size=None, labels=False):
+def training_images(name, data_dir=None, limit=None, image_size=None, labels=False, classes=None):
     """The training images of a built-in dataset, one class of one (``cifar10:horse``) or a ``folder:PATH``,
     float32 NHWC in [-1, 1].
 
     ``labels=True``: ``(images, labels)``, the labels int64 (N,); a folder then needs a subfolder per class.
     ``image_size`` other than a built-in dataset's own pads its images to that size (``fit_size``).
+    ``classes`` (a built-in dataset's label ids or names, ``check_classes``) keeps only those classes' images,
+    with their own label ids; ``limit`` then keeps the first ``limit`` of them.
     """
+    if classes is not None:
+        keep = check_classes(name, classes)
+        images, classes = training_images(name, data_dir, None, image_size, labels=True)
+        chosen = np.isin(classes, keep)
+        images, classes = images[chosen][:limit], classes[chosen][:limit]
+        return (images, classes) if labels else images
     if is_folder(check_dataset(name)):
         folder, size = name[len(FOLDER_PREFIX):], image_size or DEFAULT_FOLDER_IMAGE_SIZE
         return load_labeled_folder(folder, size, limit)[:2] if labels else load_folder(folder, size, limit)

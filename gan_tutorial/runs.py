@@ -103,7 +103,8 @@ class Architecture:
     def training_data(self, config, images, data_dir):
         """(config, images, labels): the arrays a run trains on (by default ``config.dataset``'s), checked."""
         if images is None:
-            images = data.training_images(config.dataset, data_dir, config.limit, config.image_shape[0])
+            images = data.training_images(config.dataset, data_dir, config.limit, config.image_shape[0],
+                                           classes=config.classes)
         check_domains(config, [(config.dataset, images)])
         return config, images, None
 

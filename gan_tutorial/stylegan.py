@@ -145,10 +145,11 @@ class StyleGenerator(keras.Model):
 
     ``generator(z, training=True)`` also updates ``w_avg`` and mixes styles with probability
     ``style_mixing``; ``generator(z, truncation=psi, noise=...)`` samples with the truncation trick.
+    ``demodulate=False`` leaves every convolution modulated only (StyleGAN2's ablation, Karras et al. 2020, eq. 3).
     """
 
     def __init__(self, latent_dim=64, image_shape=(32, 32, 1), width=32, mapping_layers=MAPPING_LAYERS,
-                 style_mixing=STYLE_MIXING, w_avg_decay=W_AVG_DECAY, **kwargs):
+                 style_mixing=STYLE_MIXING, w_avg_decay=W_AVG_DECAY, demodulate=True, **kwargs):
         super().__init__(**{"name": "style_generator", **kwargs})
         size, image_channels = int(image_shape[0]), int(image_shape[-1])
         if size < 8 or size != style_image_size(size) or image_shape[1] != size:
@@ -156,6 +157,7 @@ class StyleGenerator(keras.Model):
                              f"not {tuple(image_shape)}.")
         self.latent_dim, self.image_shape, self.width = latent_dim, tuple(int(d) for d in image_shape), width
         self.mapping_layers, self.style_mixing, self.w_avg_decay = mapping_layers, style_mixing, w_avg_decay
+        self.demodulate = demodulate
         self.resolutions = [4 * 2**k for k in range(int(math.log2(size // 4)) + 1)]
         self.num_ws = 2 * len(self.resolutions)
         channels = [min(4 * width, width * size // r) for r in self.resolutions]
@@ -168,7 +170,7 @@ class StyleGenerator(keras.Model):
         for i, (resolution, filters) in enumerate(zip(self.resolutions, channels)):
             inputs = channels[max(0, i - 1)]
             for _ in range(1 if i == 0 else 2):  # the 4x4 block has one convolution, the others two
-                conv = ModulatedConv2D(filters, 3, name=f"conv{resolution}_{len(self.convs)}")
+                conv = ModulatedConv2D(filters, 3, demodulate, name=f"conv{resolution}_{len(self.convs)}")
                 conv.build([(None, resolution, resolution, inputs), (None, latent_dim)])
                 noise = NoiseInjection(name=f"noise{resolution}_{len(self.noises)}")
                 noise.build((None, resolution, resolution, filters))
@@ -243,7 +245,7 @@ class StyleGenerator(keras.Model):
     def get_config(self):
         return {"name": self.name, "latent_dim": self.latent_dim, "image_shape": list(self.image_shape),
                 "width": self.width, "mapping_layers": self.mapping_layers, "style_mixing": self.style_mixing,
-                "w_avg_decay": self.w_avg_decay}
+                "w_avg_decay": self.w_avg_decay, "demodulate": self.demodulate}
 
 
 
@@ -317,6 +319,6 @@ class StyleGAN(Architecture):
         config.image_shape = (size, size, config.image_shape[-1])
 
     def generator(self, config):
-        """A new ``StyleGenerator`` with the config's width, mapping layers and style mixing."""
+        """A new ``StyleGenerator`` with the config's width, mapping layers, style mixing and demodulation."""
         return StyleGenerator(config.latent_dim, config.image_shape, config.width, config.mapping_layers,
-                              config.style_mixing)
+                              config.style_mixing, demodulate=config.demodulate)

@@ -124,7 +124,8 @@ def test_config_json_stays_flat_sections_load_too_and_a_resume_refuses_another_a
     config = training.TrainConfig.for_dataset("mnist", epochs=1, width=8)
     write_config(config, str(tmp_path))
     saved = json.loads((tmp_path / "config.json").read_text())
-    assert saved["width"] == 8 and len(saved) == len(OLD_FLAT_CONFIG) + 3  # + class_batchnorm, tensorboard, beta_2
+    assert saved["width"] == 8 and len(saved) == len(OLD_FLAT_CONFIG) + 8  # + class_batchnorm, tensorboard, beta_2,
+    # classes, demodulate, embedding_dim, cycle_weight, identity_weight
     assert training.load_config(str(tmp_path)) == config
     (tmp_path / "config.json").write_text(json.dumps(dataclasses.asdict(config)))  # in sections
     assert training.load_config(str(tmp_path)) == config

@@ -319,3 +319,48 @@ def test_class_batchnorm_needs_a_conditional_gan(tmp_path, capsys):
     code, _, stderr = run(capsys, "train", "--dataset", "mnist", "--class-batchnorm", "--out", str(tmp_path / "r"),
                           "--epochs", "1")
     assert code == 2 and "needs a conditional GAN" in stderr and len(stderr.strip().splitlines()) == 1
+
+
+def test_classes_keep_exactly_those_images_with_their_label_ids():
+    """``classes`` (``--classes``) keeps every training image of the chosen classes, in order, and no other; ``limit``
+    then takes the first of them. Fails for a filter applied after ``limit`` (fewer images), one that renumbers the
+    labels 0..k-1, or one that drops the order."""
+    images, labels = data.load_images("mnist", "train")
+    chosen = np.isin(labels, (0, 1, 7))
+    kept, kept_labels = data.training_images("mnist", labels=True, classes="7,0,1")
+    assert set(kept_labels.tolist()) == {0, 1, 7} and len(kept) == chosen.sum()
+    np.testing.assert_array_equal(kept_labels, labels[chosen])
+    np.testing.assert_array_equal(kept[:50], images[chosen][:50])
+    first = data.training_images("mnist", limit=100, classes=(0, 1, 7))
+    np.testing.assert_array_equal(first, images[chosen][:100])
+    assert data.check_classes("cifar10", "cat,dog") == (3, 5)
+
+
+def test_a_conditional_gan_on_some_classes_keeps_every_class_of_the_dataset():
+    """The honest design: labels keep their ids and the networks the dataset's 10 classes, so that a class left out
+    of training can still be asked for ('sample --label'). Fails if n_classes shrinks to the classes kept."""
+    config = training.TrainConfig.for_dataset("mnist", conditional=True, classes=[2, 5], limit=64, width=4)
+    assert config.classes == (2, 5) and config.n_classes == 10
+    config, images, labels = conditional.Conditional().training_data(config, None, None)
+    assert config.n_classes == 10 and len(images) == 64 and set(labels.tolist()) == {2, 5}
+
+
+def test_bad_classes_are_one_line_errors(tmp_path, capsys):
+    for bad, message in (("0,12", "no class '12'"), ("seven", "no class 'seven'"), (",", "names no class")):
+        assert cli.main(["train", "--classes", bad, "--out", str(tmp_path / "run")]) == 2
+        error = capsys.readouterr().err
+        assert error.startswith("gan-tutorial train: error: ") and message in error and error.count("\n") == 1
+    assert cli.main(["train", "--model", "cyclegan", "--classes", "1", "--out", str(tmp_path / "run")]) == 2
+    assert "labeled dataset" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()
+
+
+def test_classes_and_the_embedding_size_are_saved_with_the_run(tmp_path):
+    config = training.TrainConfig(conditional=True, classes=(0, 3), embedding_dim=3)
+    training.write_config(config, str(tmp_path))
+    saved = training.load_config(str(tmp_path))
+    assert (saved.classes, saved.embedding_dim) == ((0, 3), 3)
+    generator = conditional.conditional_generator_of(dataclasses.replace(saved, width=4))
+    assert generator.get_layer("label_embedding").output_dim == 3
+    args = cli.build_parser().parse_args(["train", "--embedding-dim", "2", "--classes", "0,1", "--out", "x"])
+    assert (args.embedding_dim, args.classes) == (2, "0,1")

@@ -113,6 +113,55 @@ def test_one_train_step_moves_all_four_networks():
     assert int(gan.pool_a.count) == 4
 
 
+def test_identity_weight_adds_exactly_its_share_of_the_identity_gradient():
+    """The config's weights reach the loss: adversarial + lambda * (cycle + identity_weight * identity) (Zhu et al.
+    2017, eq. 3; identity weight 0.5 * lambda in their code). With plain SGD (rate 1) from the same weights, a step at
+    identity_weight 0.5 moves the translators by exactly 10 * 0.5 * the hand-computed identity gradient more than a
+    step at 0. Fails if the weight is ignored (bound to a default), or not scaled by the cycle weight (a 0.5 shift)."""
+    runs = {}
+    for weight in (0.0, 0.5):
+        config = training.TrainConfig(model="cyclegan", dataset="cifar10:horse", dataset_b="cifar10:deer",
+                                      image_shape=(8, 8, 3), width=2, batch_size=2, identity_weight=weight)
+        gan = cyclegan.CycleGANs().build(config)
+        gan.compile(keras.optimizers.SGD(1.0), keras.optimizers.SGD(1.0), run_eagerly=True)
+        runs[weight] = gan
+    assert (runs[0.5].cycle_weight, runs[0.5].identity_weight) == (10.0, 0.5)
+    for name in ("generator_ab", "generator_ba", "discriminator_a", "discriminator_b"):
+        getattr(runs[0.5], name).set_weights(getattr(runs[0.0], name).get_weights())
+    rng = np.random.default_rng(0)
+    real_a, real_b = (tf.constant(rng.uniform(-1, 1, (2, 8, 8, 3)).astype("float32")) for _ in range(2))
+    gan = runs[0.0]
+    with tf.GradientTape() as tape:
+        identity = (identity_loss(real_a, gan.generator_ba(real_a, training=True))
+                    + identity_loss(real_b, gan.generator_ab(real_b, training=True)))
+    gradients = tape.gradient(identity, gan.generator_variables)
+    for gan in runs.values():
+        gan.train_step((real_a, real_b))
+    for before, after, gradient in zip(runs[0.0].generator_variables, runs[0.5].generator_variables, gradients):
+        np.testing.assert_allclose(after.numpy() - before.numpy(), -10.0 * 0.5 * gradient.numpy(), atol=2e-5)
+
+
+def test_loss_weights_come_from_the_config_and_the_command_line(tmp_path, capsys):
+    config = training.TrainConfig(model="cyclegan", dataset="cifar10:horse", dataset_b="cifar10:deer",
+                                  cycle_weight=3.0, identity_weight=0.0)
+    gan = cyclegan.CycleGANs().build(dataclasses.replace(config, image_shape=(8, 8, 3), width=2))
+    assert (gan.cycle_weight, gan.identity_weight) == (3.0, 0.0)
+    args = cli.build_parser().parse_args(["train", "--model", "cyclegan", "--identity-weight", "0", "--cycle-weight",
+                                          "2.5", "--out", str(tmp_path)])
+    assert (args.identity_weight, args.cycle_weight) == (0.0, 2.5)
+    defaults = cli.build_parser().parse_args(["train", "--out", str(tmp_path)])
+    assert (defaults.cycle_weight, defaults.identity_weight) == (cyclegan.CYCLE_WEIGHT, cyclegan.IDENTITY_WEIGHT)
+    with pytest.raises(ValueError, match="0 or more"):
+        dataclasses.replace(config, identity_weight=-1.0)
+    # A run saved before the weights were settings loads with the paper's.
+    (tmp_path / "config.json").write_text('{"model": "cyclegan", "dataset": "cifar10:horse", "dataset_b": '
+                                          '"cifar10:deer", "image_shape": [32, 32, 3], "ema": 0.0}')
+    old = training.load_config(str(tmp_path))
+    assert (old.cycle_weight, old.identity_weight) == (10.0, 0.5)
+    training.write_config(dataclasses.replace(old, identity_weight=0.0), str(tmp_path))
+    assert training.load_config(str(tmp_path)).identity_weight == 0.0
+
+
 def test_learning_rate_constant_for_half_the_run_then_linear_to_zero():
     assert [cyclegan.decay_factor(p) for p in (0.0, 0.5, 0.75, 1.0, 1.2)] == [1.0, 1.0, 0.5, 0.0, 0.0]
 

@@ -56,6 +56,44 @@ def test_demodulated_outputs_have_unit_scale_whatever_the_style(style_scale):
     assert not np.allclose(plain.std(axis=(1, 2)), 1.0, atol=0.5)  # without demodulation the style sets the scale
 
 
+def test_demodulate_off_lets_the_styles_size_reach_the_image():
+    """``demodulate=False`` (``--no-demodulate``) reaches every convolution but the RGB outputs. Demodulation divides
+    out the style's size (Karras et al. 2020, eq. 3): scaling every convolution's styles by 3 (their affine layers'
+    kernel and bias) leaves a demodulated generator's images as they were, and changes those of one without. Fails
+    if the setting is dropped on the way (both generators would keep their images) or also turns off demodulation
+    where it was never on."""
+    generators = {}
+    for demodulate in (True, False):
+        set_seed(0)
+        generators[demodulate] = StyleGenerator(LATENT, (16, 16, 1), width=4, demodulate=demodulate)
+    generators[False].set_weights(generators[True].get_weights())
+    z = noise(4)
+    for demodulate, model in generators.items():
+        assert [conv.demodulate for conv in model.convs] == [demodulate] * len(model.convs)
+        assert not any(rgb.demodulate for rgb in model.to_rgb)
+        before = model(z, noise="const").numpy()
+        for conv in model.convs:
+            conv.affine.set_weights([3.0 * weight for weight in conv.affine.get_weights()])
+        change = np.abs(model(z, noise="const").numpy() - before).max()
+        assert change < 1e-4 if demodulate else change > 1e-2, (demodulate, change)
+    assert StyleGenerator.from_config(generators[False].get_config()).demodulate is False
+
+
+def test_demodulate_is_a_setting_of_the_config_and_the_command_line(tmp_path):
+    config = training.TrainConfig(model="stylegan", width=4, demodulate=False)
+    assert stylegan.StyleGAN().generator(config).demodulate is False
+    assert stylegan.StyleGAN().generator(dataclasses.replace(config, demodulate=True)).demodulate is True
+    parse = cli.build_parser().parse_args
+    assert parse(["train", "--model", "stylegan", "--no-demodulate", "--out", str(tmp_path)]).demodulate is False
+    assert parse(["train", "--model", "stylegan", "--out", str(tmp_path)]).demodulate is True
+    (tmp_path / "config.json").write_text(json.dumps({"model": "stylegan", "dataset": "mnist", "ema": 0.0,
+                                                      "image_shape": [32, 32, 1]}))
+    old = training.load_config(str(tmp_path))
+    assert old.demodulate is True  # a run saved before the setting existed
+    with pytest.raises(ValueError, match="demodulate=True"):  # a resumed run keeps its networks
+        training.write_config(dataclasses.replace(old, demodulate=False), str(tmp_path))
+
+
 def test_modulation_equals_a_kernel_scaled_per_image():
     rng = np.random.default_rng(1)
     images = rng.standard_normal((2, 5, 5, 3)).astype("float32")
