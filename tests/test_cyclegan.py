@@ -135,10 +135,16 @@ def test_identity_weight_adds_exactly_its_share_of_the_identity_gradient():
         identity = (identity_loss(real_a, gan.generator_ba(real_a, training=True))
                     + identity_loss(real_b, gan.generator_ab(real_b, training=True)))
     gradients = tape.gradient(identity, gan.generator_variables)
+    initial = [v.numpy() for v in gan.generator_variables]
     for gan in runs.values():
         gan.train_step((real_a, real_b))
-    for before, after, gradient in zip(runs[0.0].generator_variables, runs[0.5].generator_variables, gradients):
-        np.testing.assert_allclose(after.numpy() - before.numpy(), -10.0 * 0.5 * gradient.numpy(), atol=2e-5)
+    for start, before, after, gradient in zip(initial, runs[0.0].generator_variables, runs[0.5].generator_variables,
+                                              gradients):
+        # float32 rounding grows with the whole update (adversarial and cycle terms too): a tolerance of 1e-4 of it.
+        # An atol of 2e-5 failed once in the suite, with one thread per test process.
+        size = max(np.abs(before.numpy() - start).max(), np.abs(after.numpy() - start).max())
+        np.testing.assert_allclose(after.numpy() - before.numpy(), -10.0 * 0.5 * gradient.numpy(),
+                                   atol=1e-4 * size + 1e-7)
 
 
 def test_loss_weights_come_from_the_config_and_the_command_line(tmp_path, capsys):
