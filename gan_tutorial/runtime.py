@@ -15,6 +15,8 @@ import tempfile
 
 FAST_MODE_VARIABLE = "GAN_TUTORIAL_FAST"
 CACHE_DIR_VARIABLE = "GAN_TUTORIAL_CACHE_DIR"
+# Where the notebooks keep their run folders (unset: "runs", beside the notebook); e.g. a Google Drive folder on Colab.
+RUNS_DIR_VARIABLE = "GAN_TUTORIAL_RUNS_DIR"
 # How many CPU threads TensorFlow may use for one op and across ops (unset: all cores). `make test` sets it to 1
 # when its test workers run side by side, so that two workers on two cores do not fight over them.
 THREADS_VARIABLE = "GAN_TUTORIAL_THREADS"
@@ -117,6 +119,16 @@ def set_seed(seed):
 def cache_dir():
     """Folder for cached classifiers and speed choices: ``$GAN_TUTORIAL_CACHE_DIR`` or ``~/.cache/gan_tutorial``."""
     return os.environ.get(CACHE_DIR_VARIABLE) or os.path.join(os.path.expanduser("~"), ".cache", "gan_tutorial")
+
+
+def runs_dir(*names):
+    """The notebooks' run folder ``names`` (joined): under ``$GAN_TUTORIAL_RUNS_DIR`` if set, else under ``runs``.
+
+    ``runs_dir("05_fast")`` is ``"runs/05_fast"`` by default, relative to the notebook's folder as before. On Colab,
+    ``%env GAN_TUTORIAL_RUNS_DIR=/content/drive/MyDrive/gan-runs`` keeps the runs on Google Drive, where a training
+    run resumes from its last checkpoint after the runtime disconnects. ``runs_dir()`` is the folder itself.
+    """
+    return os.path.join(os.path.expanduser(os.environ.get(RUNS_DIR_VARIABLE) or "runs"), *names)
 
 
 @contextlib.contextmanager

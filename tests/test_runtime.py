@@ -37,6 +37,17 @@ def test_fast_mode_reads_the_variable(monkeypatch):
     assert not runtime.fast_mode()
 
 
+def test_runs_dir_is_runs_by_default_and_follows_the_variable(monkeypatch, tmp_path):
+    # Fails if the default moved (the committed notebook outputs that print "runs/..." would no longer match) or the
+    # variable were ignored (a Colab user's runs would not reach Google Drive).
+    monkeypatch.delenv(runtime.RUNS_DIR_VARIABLE, raising=False)
+    assert runtime.runs_dir("05_fast") == os.path.join("runs", "05_fast") and runtime.runs_dir() == "runs"
+    monkeypatch.setenv(runtime.RUNS_DIR_VARIABLE, str(tmp_path))
+    assert runtime.runs_dir("10_fast", "sevens.npz") == str(tmp_path / "10_fast" / "sevens.npz")
+    monkeypatch.setenv(runtime.RUNS_DIR_VARIABLE, "~/drive-runs")
+    assert runtime.runs_dir("x") == os.path.join(os.path.expanduser("~"), "drive-runs", "x")
+
+
 def test_describe_device_names_the_device():
     assert runtime.describe_device().startswith(("CPU", "GPU"))
 
