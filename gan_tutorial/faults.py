@@ -65,40 +65,66 @@ def _alive(pid):
     return True
 
 
+def boot_id():
+    """This machine's boot, as Linux names it (/proc/sys/kernel/random/boot_id); None elsewhere."""
+    try:
+        with open("/proc/sys/kernel/random/boot_id") as f:
+            return f.read().strip() or None
+    except OSError:
+        return None
+
+
 class RunLock:
-    """Hold ``FOLDER/train.lock``, holding this process's id, while training in ``folder``.
+    """Hold ``FOLDER/train.lock``, holding this process's id and the machine's boot, while training in ``folder``.
 
     A folder locked by a live process is refused with a ``RunError``; a lock left by a process
-    that has ended (killed, or the machine restarted) is taken over.
+    that has ended (killed, or the machine restarted) is taken over. A lock written on another
+    boot (a run folder on a shared drive after a Colab runtime was recycled) is stale whatever
+    its process id: the same id may belong to another process now, even to this one.
     """
 
     def __init__(self, folder):
         self.folder, self.path = folder, os.path.join(folder, LOCK_NAME)
 
-    def holder(self):
-        """The process id in the lock file, or None if it cannot be read."""
+    def read(self):
+        """(process id, boot id or None) from the lock file; (None, None) if it cannot be read."""
         try:
             with open(self.path) as f:
-                return int(f.read().strip())
-        except (OSError, ValueError):
+                fields = f.read().split()
+            return int(fields[0]), (fields[1] if len(fields) > 1 else None)
+        except (OSError, ValueError, IndexError):
+            return None, None
+
+    def holder(self):
+        """The process id in the lock file, or None if it cannot be read."""
+        return self.read()[0]
+
+    def _stale(self, pid, boot):
+        if pid is None:
             return None
+        if boot is not None and boot_id() is not None and boot != boot_id():
+            return f"was left by process {pid} before this machine started (another boot)"
+        if not _alive(pid):
+            return f"was left by process {pid}, which has ended"
+        return None
 
     def __enter__(self):
         for _ in range(2):
             try:
                 fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
             except FileExistsError:
-                pid = self.holder()
-                if pid is None or _alive(pid):
+                pid, boot = self.read()
+                stale = self._stale(pid, boot)
+                if stale is None:
                     raise RunError(f"{self.folder} is in use by another training run (process {pid}): wait for it "
                                    f"to end, or train into another --out folder. If no run uses it, delete "
                                    f"{self.path}.") from None
-                warn(f"{self.path} was left by process {pid}, which has ended; taking the folder over.")
+                warn(f"{self.path} {stale}; taking the folder over.")
                 os.remove(self.path)
                 continue
             try:
                 with os.fdopen(fd, "w") as f:
-                    f.write(f"{os.getpid()}\n")
+                    f.write(f"{os.getpid()} {boot_id() or ''}".strip() + "\n")
             except OSError:  # a full disk: leave no empty lock behind
                 os.remove(self.path)
                 raise

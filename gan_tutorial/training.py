@@ -4,7 +4,7 @@ A run directory holds everything a run makes::
 
     config.json            the TrainConfig (a second run with the same folder resumes)
     checkpoints/           full state after every epoch and on Ctrl-C (the newest two; gan_tutorial.checkpoints)
-    train.lock             the process id of the run training here, while it trains (gan_tutorial.faults)
+    train.lock             the process id (and boot) of the run training here, while it trains (gan_tutorial.faults)
     fixed_noise.npy        the noise behind every sample grid
     samples/epoch_NNNN.png one grid per epoch (epoch_0000 is before training)
     progress.gif           the grids as an animation

@@ -229,6 +229,24 @@ def test_a_stale_lock_is_taken_over(tmp_path, capsys):
     assert not (tmp_path / faults.LOCK_NAME).exists() and steps(tmp_path) == [8]
 
 
+@pytest.mark.skipif(faults.boot_id() is None, reason="the machine's boot id is read on Linux only")
+def test_a_lock_of_another_boot_is_stale_even_if_its_process_id_lives(tmp_path, capsys):
+    # A run folder on a shared drive, locked by a Colab runtime that was recycled: its process id may be that of a live
+    # process now (here: this one). Fails if only the process id is compared.
+    lock = faults.RunLock(str(tmp_path))
+    (tmp_path / faults.LOCK_NAME).write_text(f"{os.getpid()} another-boot\n")
+    with lock:
+        assert lock.read() == (os.getpid(), faults.boot_id())
+    assert "before this machine started (another boot); taking the folder over." in capsys.readouterr().err
+    assert not (tmp_path / faults.LOCK_NAME).exists()
+    (tmp_path / faults.LOCK_NAME).write_text(f"{os.getpid()} {faults.boot_id()}\n")  # this boot, a live process
+    with pytest.raises(faults.RunError, match="is in use by another training run"):
+        lock.__enter__()
+    (tmp_path / faults.LOCK_NAME).write_text(f"{os.getpid()}\n")  # a lock written before the boot id was kept
+    with pytest.raises(faults.RunError, match="is in use by another training run"):
+        lock.__enter__()
+
+
 @pytest.mark.slow
 def test_evaluate_prints_only_json_on_stdout(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("GAN_TUTORIAL_CACHE_DIR", str(tmp_path))  # no cached classifier: it is trained first
