@@ -8,6 +8,7 @@ and passes anything else through, so real errors are never swallowed. Set
 """
 
 import contextlib
+import logging
 import os
 import re
 import sys
@@ -71,7 +72,21 @@ def import_tensorflow():
     # Grappler's remapper fails on LeakyReLU gradients ("remapper failed: ... fanout")
     # and logs an error every trace; turning it off measured no slower on CPU.
     tf.config.optimizer.set_experimental_options({"remapping": False})
+    logger = tf.get_logger()
+    if not any(isinstance(f, _DropRetracingWarnings) for f in logger.filters):
+        logger.addFilter(_DropRetracingWarnings())
     return tf
+
+
+class _DropRetracingWarnings(logging.Filter):
+    """Drop TensorFlow's "N out of the last M calls ... triggered tf.function retracing" warnings.
+
+    Keras retraces its predict and train functions when a notebook builds a new model or predicts
+    batches of another size, as the experiments do on purpose; the warning's advice does not apply.
+    """
+
+    def filter(self, record):
+        return "triggered tf.function retracing" not in record.getMessage()
 
 
 def fast_mode():

@@ -1,3 +1,4 @@
+import logging
 import os
 import pathlib
 import subprocess
@@ -92,3 +93,21 @@ def test_replace_atomically_leaves_the_file_whole_or_absent(tmp_path):
     assert list(tmp_path.iterdir()) == []  # no half-written file, no temporary left
     runtime.replace_atomically(str(target), lambda temporary: pathlib.Path(temporary).write_text("{}"))
     assert target.read_text() == "{}" and list(tmp_path.iterdir()) == [target]
+
+
+def test_retracing_warnings_are_dropped_and_other_warnings_kept():
+    import tensorflow as tf
+
+    runtime.import_tensorflow()  # twice: the filter is added once
+    logger = tf.get_logger()
+    assert sum(type(f).__name__ == "_DropRetracingWarnings" for f in logger.filters) == 1
+    seen = []
+    handler = logging.Handler()
+    handler.emit = seen.append  # on the logger itself: TensorFlow's logger may not pass records on to the root
+    logger.addHandler(handler)
+    try:
+        logger.warning("5 out of the last 13 calls to <function f> triggered tf.function retracing. Tracing is ...")
+        logger.warning("another warning")
+    finally:
+        logger.removeHandler(handler)
+    assert [r.getMessage() for r in seen] == ["another warning"]
