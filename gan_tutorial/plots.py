@@ -139,13 +139,15 @@ def plot_discriminator_outputs(log, title="What the discriminator believes"):
     """Mean D(x) on real and D(G(z)) on generated images per step; 0.5 means D cannot tell.
 
     A WGAN-GP run logs the critic's mean scores instead (``critic_real``, ``critic_fake``): unbounded
-    numbers, not probabilities, whose gap estimates the Wasserstein distance.
+    numbers, not probabilities, whose gap estimates the Wasserstein distance. A CycleGAN's
+    least-squares patch scores (its log has ``cycle_loss``) are not probabilities either.
     """
     if "critic_real" in log:
         return plot_curves(log, ["critic_real", "critic_fake"], ["critic(x), real images", "critic(G(z)), generated"],
                            "mean critic score (not a probability)", "What the critic scores")
+    ylabel = "mean score (least squares: real 1, fake 0)" if "cycle_loss" in log else "mean probability 'real'"
     return plot_curves(log, ["d_real", "d_fake"], ["D(x), real images", "D(G(z)), generated images"],
-                       "mean probability 'real'", title, reference=(0.5, "chance"))
+                       ylabel, title, reference=(0.5, "chance"))
 
 
 def save_figure(fig, path):

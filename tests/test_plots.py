@@ -26,3 +26,12 @@ def test_a_gif_of_one_frame(tmp_path):
     plots.save_grid(np.zeros((4, 8, 8, 1), "float32"), str(tmp_path / "epoch_0000.png"))
     plots.save_gif([str(tmp_path / "epoch_0000.png")], str(tmp_path / "progress.gif"))
     assert len(imageio.mimread(str(tmp_path / "progress.gif"))) == 1
+
+
+def test_least_squares_scores_are_not_labeled_probabilities():
+    """A CycleGAN's d_real, d_fake are least-squares patch scores (targets 1 and 0), a DCGAN's probabilities."""
+    log = {"step": [1, 2], "d_real": [0.6, 0.7], "d_fake": [0.4, 0.3]}
+    assert "probability" in plots.plot_discriminator_outputs(log).axes[0].get_ylabel()
+    ylabel = plots.plot_discriminator_outputs({**log, "cycle_loss": [1.0, 0.9]}).axes[0].get_ylabel()
+    assert "probability" not in ylabel and "least squares" in ylabel
+    plots.plt.close("all")
