@@ -102,7 +102,8 @@ class RunLock:
     def _stale(self, pid, boot):
         if pid is None:
             return None
-        if boot is not None and boot_id() is not None and boot != boot_id():
+        this_boot = boot_id()
+        if boot is not None and this_boot is not None and boot != this_boot:
             return f"was left by process {pid} before this machine started (another boot)"
         if not _alive(pid):
             return f"was left by process {pid}, which has ended"

@@ -188,7 +188,7 @@ def check_cell_namespace(exercise):
 @pytest.mark.parametrize("name", list(exercises.EXERCISES))
 def test_each_exercise_as_handed_out_says_it_is_not_written_yet(name):
     # Every exercise, without a kernel: the student's cells (solution cell as handed out, then its check cell) run
-    # in a namespace with what the notebook imported before them.
+    # in a copy of the namespace of the module holding the reference answer, which the notebook's cell shows.
     exercise = exercises.EXERCISES[name]
     cells = json.loads((RELEASED / f"{exercise.notebook}.ipynb").read_text())["cells"]
     at = next(i for i, c in enumerate(cells) if assignments.nbgrader(c).get("grade_id") == f"check_{name}")
