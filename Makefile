@@ -1,5 +1,5 @@
 # make demo   train the MNIST DCGAN (5 minutes of training) and write samples, GIF and plots to runs/mnist
-# make test   every test: unit tests and the notebooks under nbval, in fast mode (what CI runs)
+# make test   every test: unit tests and the notebooks under nbval at the smoke scale (what CI runs)
 # make test-quick  the unit tests alone (no notebooks, no grading, no multi-process runs), for a change to the library
 # make durations   every test, with each one's time, into test-durations.txt (the slowest first)
 # make lab    open the notebooks in JupyterLab
@@ -12,7 +12,7 @@ BIN = $(VENV)/bin
 RUN_DIR ?= runs/mnist
 # Test processes side by side: 2 measured fastest on a 2-core machine (notebooks/DEVELOPERS.md, "Tests"); WORKERS=1 runs in one process.
 WORKERS ?= 2
-PYTEST = GAN_TUTORIAL_FAST=1 $(BIN)/python -m pytest -n $(WORKERS) --dist loadscope
+PYTEST = GAN_TUTORIAL_SMOKE=100 $(BIN)/python -m pytest -n $(WORKERS) --dist loadscope
 
 .PHONY: install demo test test-quick durations lab bench exercises clean
 

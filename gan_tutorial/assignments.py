@@ -33,6 +33,8 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+from gan_tutorial import runtime
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 EXERCISE_FOLDER = "exercises"
@@ -192,7 +194,7 @@ def _error_message(cell):
 
 
 def _run(notebook, timeout):
-    """Execute a notebook (an nbformat dict) in a fresh kernel in fast mode, in a scratch folder; errors are kept."""
+    """Execute a notebook (an nbformat dict) in a fresh kernel at the smoke scale, in a scratch folder; errors are kept."""
     try:
         import nbformat
         from nbclient import NotebookClient
@@ -205,7 +207,7 @@ def _run(notebook, timeout):
                                 interrupt_on_timeout=True, resources={"metadata": {"path": folder}})
         try:
             # The kernel's own stderr holds only start-up notices; the cells' output comes back in the notebook.
-            client.execute(env={**os.environ, "GAN_TUTORIAL_FAST": "1"}, stderr=subprocess.DEVNULL)
+            client.execute(env={**os.environ, runtime.SMOKE_VARIABLE: str(runtime.SMOKE_FOR_TESTS)}, stderr=subprocess.DEVNULL)
         except DeadKernelError as error:
             return node, f"the kernel died ({error})"
     return node, None

@@ -14,7 +14,7 @@ import keras
 from keras import layers
 
 from gan_tutorial.data import IMAGE_SHAPES, load_images
-from gan_tutorial.runtime import cache_dir, exclusive, replace_atomically
+from gan_tutorial.runtime import cache_dir, exclusive, replace_atomically, smoke_run
 
 FEATURE_LAYER = "features"
 # Bump when the network or its training changes, so that no older cached classifier is loaded.
@@ -26,9 +26,9 @@ RECIPES = {
     "mnist": {"widths": (32, 64), "flip": False, "epochs": 3},
     "cifar10": {"widths": (32, 64, 128), "flip": True, "epochs": 8},
 }
-# Fast mode (GAN_TUTORIAL_FAST=1: the tests and the notebooks in CI) trains shorter on fewer images. MNIST keeps enough
-# to read real test digits with 95% accuracy (the tests check it); for CIFAR-10 a rough classifier does.
-FAST_TRAINING = {"mnist": {"epochs": 2, "limit": 12000}, "cifar10": {"epochs": 1, "limit": 2000}}
+# Under a smoke scale (GAN_TUTORIAL_SMOKE: the tests, and the notebooks in CI) the classifier trains shorter on fewer
+# images. MNIST keeps enough to read real test digits with 95% accuracy (the tests check it); for CIFAR-10 a rough one does.
+SMOKE_TRAINING = {"mnist": {"epochs": 2, "limit": 12000}, "cifar10": {"epochs": 1, "limit": 2000}}
 
 
 def conv_block(filters):
@@ -85,19 +85,20 @@ def train_classifier(dataset, epochs=None, limit=None, data_dir=None, verbose=0,
 
 
 def classifier_path(dataset, epochs=None, limit=None):
-    """Where ``load_classifier`` caches the classifier; shrunk ones (fast mode) have their own name."""
+    """Where ``load_classifier`` caches the classifier; shrunk ones (a smoke scale's) have their own name."""
     suffix = "" if (epochs, limit) == (None, None) else f"_{epochs}epochs_{limit}images"
     return os.path.join(cache_dir(), f"classifier_{dataset}_v{VERSION}{suffix}.keras")
 
 
-def load_classifier(dataset, data_dir=None, epochs=None, limit=None, fast=False):
+def load_classifier(dataset, data_dir=None, epochs=None, limit=None):
     """The cached classifier for ``dataset``, trained on first use (a few minutes on 2 CPU cores).
 
-    ``epochs`` and ``limit`` shrink training, and ``fast=True`` shrinks it as fast mode does (``FAST_TRAINING``);
-    such classifiers are cached under their own name. Processes that ask at the same time train it once.
+    ``epochs`` and ``limit`` shrink training; under a smoke scale (``GAN_TUTORIAL_SMOKE``) and with neither given, it
+    trains as ``SMOKE_TRAINING`` says. Shrunk classifiers are cached under their own name. Processes that ask at the
+    same time train it once.
     """
-    if fast:
-        epochs, limit = FAST_TRAINING[dataset]["epochs"], FAST_TRAINING[dataset]["limit"]
+    if smoke_run() and (epochs, limit) == (None, None):
+        epochs, limit = SMOKE_TRAINING[dataset]["epochs"], SMOKE_TRAINING[dataset]["limit"]
     path = classifier_path(dataset, epochs, limit)
     with exclusive(path):
         if not os.path.exists(path):

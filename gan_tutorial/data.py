@@ -151,7 +151,7 @@ def to_uint8(images):
 def load_images(name, split="train", data_dir=None, limit=None):
     """Images and integer labels of one split: float32 (N, H, W, C) in [-1, 1], int64 (N,).
 
-    ``limit`` keeps the first ``limit`` images (fast mode, tests).
+    ``limit`` keeps the first ``limit`` images (a smoke scale, tests).
     """
     if split not in ("train", "test"):
         raise ValueError(f"split must be 'train' or 'test', got {split!r}.")

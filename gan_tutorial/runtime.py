@@ -1,4 +1,4 @@
-"""Runtime helpers: a quiet TensorFlow import, device facts, seeding and fast mode.
+"""Runtime helpers: a quiet TensorFlow import, device facts, seeding and the smoke scale.
 
 TensorFlow 2.21 prints start-up lines (oneDNN notice, "could not find cuda
 drivers", cuInit errors) to the C-level stderr before it reads
@@ -14,7 +14,11 @@ import re
 import sys
 import tempfile
 
-FAST_MODE_VARIABLE = "GAN_TUTORIAL_FAST"
+# The smoke scale: GAN_TUTORIAL_SMOKE=N divides every time budget, epoch and step count, sample count and data size that
+# the notebooks pass through `scaled` and `scaled_limit`, so that each notebook's one path (what a student runs) runs end
+# to end in about a minute. Unset or 1: the full runs. The tests set SMOKE_FOR_TESTS.
+SMOKE_VARIABLE = "GAN_TUTORIAL_SMOKE"
+SMOKE_FOR_TESTS = 100
 CACHE_DIR_VARIABLE = "GAN_TUTORIAL_CACHE_DIR"
 # Where the notebooks keep their run folders (unset: "runs", beside the notebook); e.g. a Google Drive folder on Colab.
 RUNS_DIR_VARIABLE = "GAN_TUTORIAL_RUNS_DIR"
@@ -89,9 +93,39 @@ class _DropRetracingWarnings(logging.Filter):
         return "triggered tf.function retracing" not in record.getMessage()
 
 
-def fast_mode():
-    """True when ``GAN_TUTORIAL_FAST=1``: notebooks and tests shrink data and steps."""
-    return os.environ.get(FAST_MODE_VARIABLE, "0") not in ("", "0", "false", "False")
+def smoke_scale():
+    """The smoke divisor: 1 for the full runs (``GAN_TUTORIAL_SMOKE`` unset or 1), else the whole number it holds."""
+    value = os.environ.get(SMOKE_VARIABLE, "").strip()
+    if value in ("", "0", "1"):
+        return 1
+    if not value.isdigit():
+        raise ValueError(f"{SMOKE_VARIABLE} must be a whole number (the divisor, e.g. 100), not {value!r}")
+    return int(value)
+
+
+def smoke_run():
+    """True under a smoke scale (``GAN_TUTORIAL_SMOKE`` above 1): the tests, and CI's runs of the notebooks."""
+    return smoke_scale() > 1
+
+
+def scaled(n, minimum=1):
+    """``n`` in a full run; ``n`` divided by the smoke scale, and at least ``minimum``, under one.
+
+    For every time budget (seconds), epoch or step count and sample count a notebook uses: ``scaled(300)`` is 300 in a
+    full run and 3 under ``GAN_TUTORIAL_SMOKE=100``. Whole numbers stay whole (rounded); ``minimum`` keeps a count
+    large enough to mean something (a batch to train on, samples enough for a statistic).
+    """
+    divisor = smoke_scale()
+    if divisor == 1:
+        return n
+    value = max(minimum, n / divisor)
+    return max(minimum, round(value)) if isinstance(n, int) else float(value)
+
+
+def scaled_limit(full_size, minimum=256):
+    """The ``limit`` of images to load: ``None`` (all of them) in a full run, ``full_size`` / smoke scale (at least
+    ``minimum``) under one. ``full_size`` is the number of images the full run uses (60,000 for MNIST's training set)."""
+    return None if smoke_scale() == 1 else scaled(int(full_size), minimum)
 
 
 def describe_device(strategy=None):
@@ -136,13 +170,24 @@ def cache_dir():
     return os.environ.get(CACHE_DIR_VARIABLE) or os.path.join(os.path.expanduser("~"), ".cache", "gan_tutorial")
 
 
+_smoke_runs = None
+
+
 def runs_dir(*names):
     """The notebooks' run folder ``names`` (joined): under ``$GAN_TUTORIAL_RUNS_DIR`` if set, else under ``runs``.
 
-    ``runs_dir("05_fast")`` is ``"runs/05_fast"`` by default, relative to the notebook's folder as before. On Colab,
+    ``runs_dir("05_train_mnist")`` is ``"runs/05_train_mnist"`` by default, relative to the notebook's folder. On Colab,
     ``%env GAN_TUTORIAL_RUNS_DIR=/content/drive/MyDrive/gan-runs`` keeps the runs on Google Drive, where a training
     run resumes from its last checkpoint after the runtime disconnects. ``runs_dir()`` is the folder itself.
+
+    Under a smoke scale (``GAN_TUTORIAL_SMOKE``), the runs go to a new temporary folder, one per process: a smoke run
+    starts from scratch every time and never resumes, or overwrites, a full run of the same name.
     """
+    global _smoke_runs
+    if smoke_run():
+        if _smoke_runs is None:
+            _smoke_runs = tempfile.mkdtemp(prefix="gan_tutorial_smoke_runs_")
+        return os.path.join(_smoke_runs, *names)
     return os.path.join(os.path.expanduser(os.environ.get(RUNS_DIR_VARIABLE) or "runs"), *names)
 
 

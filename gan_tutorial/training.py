@@ -34,7 +34,7 @@ from gan_tutorial.config import (ARCHITECTURE_FIELDS, DEFAULT_MAX_SECONDS, Train
                                  default_max_seconds, default_upsampling, load_config, write_config)
 from gan_tutorial.faults import RunError, RunLock
 from gan_tutorial.gan import GAN, STABILIZERS_OFF  # noqa: F401 (re-exported)
-from gan_tutorial.runtime import describe_device, set_seed
+from gan_tutorial.runtime import describe_device, set_seed, smoke_run
 
 class TrainingState:
     """Networks, optimizers, noise seed, completed epochs and training seconds, in one checkpoint."""
@@ -169,8 +169,9 @@ def _train(config, run_dir, chief_dir, strategy, images, data_dir, verbose, extr
     set_seed(config.seed)
     mode = config.compile_mode
     if mode == "auto":  # XLA is measured on one device; under a strategy (and for a CycleGAN), use graph mode
-        mode = (benchmark.fastest_mode(config, images, labels)
-                if config.strategy == "default" and architecture.measures_xla else "graph")
+        # A smoke run (GAN_TUTORIAL_SMOKE) trains a few steps: measuring XLA would take longer than the run itself.
+        measure = config.strategy == "default" and architecture.measures_xla and not smoke_run()
+        mode = benchmark.fastest_mode(config, images, labels) if measure else "graph"
     gan = distribute.build_distributed_gan(config, strategy, mode)
     state = TrainingState(gan, os.path.join(run_dir, "checkpoints"), os.path.join(chief_dir, "checkpoints"))
     resumed = state.restore()

@@ -1,4 +1,4 @@
-"""Shared fixtures. Tests run in fast mode and never touch the user's cache.
+"""Shared fixtures. Tests run at the smoke scale (``GAN_TUTORIAL_SMOKE``) and never touch the user's cache or runs.
 
 Every test process (each pytest-xdist worker, and the notebooks' kernels, which inherit the environment) shares one
 cache folder, so a classifier or a speed choice is made once per test run. With several workers, TensorFlow gets
@@ -8,7 +8,9 @@ an equal share of the CPU cores in each (``GAN_TUTORIAL_THREADS``), so that they
 import os
 import tempfile
 
-os.environ.setdefault("GAN_TUTORIAL_FAST", "1")
+# Before gan_tutorial is imported (its import starts TensorFlow, which reads the thread setting below once).
+# The smoke scale: runtime.SMOKE_VARIABLE at runtime.SMOKE_FOR_TESTS, as `make test` sets it (test_runtime checks).
+os.environ.setdefault("GAN_TUTORIAL_SMOKE", "100")
 os.environ.setdefault("GAN_TUTORIAL_CACHE_DIR", tempfile.mkdtemp(prefix="gan_tutorial_cache_"))
 _WORKERS = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
 if _WORKERS > 1:
@@ -29,19 +31,14 @@ def mnist_small():
 
 @pytest.fixture(scope="session")
 def mnist_classifier():
-    """Fast mode's MNIST classifier (2 epochs on 12,000 images; the notebooks' in CI too), and its test accuracy.
+    """The smoke scale's MNIST classifier (2 epochs on 12,000 images; the notebooks' in CI too), and its test accuracy.
 
-    Trained once per test run: the first process to ask trains and caches it, the others load it. It is also cached
-    as the MNIST classifier that ``gan-tutorial evaluate`` uses, so that the tests of the command line train none.
+    Trained once per test run: the first process to ask trains and caches it, the others load it; ``gan-tutorial
+    evaluate`` in the tests loads the same one (a smoke scale picks it).
     """
-    from gan_tutorial.classifier import classifier_path, load_classifier
-    from gan_tutorial.runtime import exclusive, replace_atomically
+    from gan_tutorial.classifier import load_classifier
 
-    model = load_classifier("mnist", fast=True)
-    default = classifier_path("mnist")  # what `gan-tutorial evaluate` loads: this one stands in for the full classifier
-    with exclusive(default):
-        if not os.path.exists(default):
-            replace_atomically(default, model.save, suffix=".keras")
+    model = load_classifier("mnist")
     images, labels = data.load_images("mnist", "test")
     accuracy = float((model.predict(images, batch_size=500, verbose=0).argmax(axis=1) == labels).mean())
     return model, accuracy

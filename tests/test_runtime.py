@@ -31,22 +31,57 @@ def test_importing_the_package_prints_nothing():
     assert result.stdout == "" and result.stderr == ""
 
 
-def test_fast_mode_reads_the_variable(monkeypatch):
-    monkeypatch.setenv(runtime.FAST_MODE_VARIABLE, "1")
-    assert runtime.fast_mode()
-    monkeypatch.setenv(runtime.FAST_MODE_VARIABLE, "0")
-    assert not runtime.fast_mode()
+def test_the_smoke_scale_divides_the_notebooks_numbers_and_leaves_full_runs_alone(monkeypatch):
+    # A full run must get exactly the numbers written in the notebook (its committed outputs come from them); a smoke
+    # run each number divided, never below its minimum, whole numbers whole. Fails if the scale multiplied, truncated
+    # 3.5 to 3, ignored the minimum, or touched a full run's numbers.
+    for unset in (None, "", "1"):
+        if unset is None:
+            monkeypatch.delenv(runtime.SMOKE_VARIABLE, raising=False)
+        else:
+            monkeypatch.setenv(runtime.SMOKE_VARIABLE, unset)
+        assert runtime.smoke_scale() == 1 and not runtime.smoke_run()
+        assert runtime.scaled(300) == 300 and runtime.scaled(7, minimum=50) == 7 and runtime.scaled(900.0) == 900.0
+        assert runtime.scaled_limit(60000) is None
+    monkeypatch.setenv(runtime.SMOKE_VARIABLE, "100")
+    assert runtime.smoke_scale() == 100 and runtime.smoke_run()
+    assert runtime.scaled(300) == 3 and isinstance(runtime.scaled(300), int)
+    assert runtime.scaled(250) == 2 and runtime.scaled(350) == 4  # rounded to the nearest whole number (half to even)
+    assert runtime.scaled(900.0) == 9.0 and runtime.scaled(8) == 1 and runtime.scaled(10000, minimum=500) == 500
+    assert runtime.scaled_limit(60000) == 600 and runtime.scaled_limit(5000) == 256
+    monkeypatch.setenv(runtime.SMOKE_VARIABLE, "10")
+    assert runtime.scaled(300) == 30 and runtime.scaled_limit(60000, minimum=64) == 6000
+
+
+@pytest.mark.parametrize("value", ["fast", "-3", "0.5"])
+def test_a_smoke_scale_that_is_no_whole_number_is_refused_in_one_line(monkeypatch, value):
+    monkeypatch.setenv(runtime.SMOKE_VARIABLE, value)
+    with pytest.raises(ValueError, match="whole number"):
+        runtime.smoke_scale()
 
 
 def test_runs_dir_is_runs_by_default_and_follows_the_variable(monkeypatch, tmp_path):
     # Fails if the default moved (the committed notebook outputs that print "runs/..." would no longer match) or the
     # variable were ignored (a Colab user's runs would not reach Google Drive).
+    monkeypatch.delenv(runtime.SMOKE_VARIABLE, raising=False)
     monkeypatch.delenv(runtime.RUNS_DIR_VARIABLE, raising=False)
-    assert runtime.runs_dir("05_fast") == os.path.join("runs", "05_fast") and runtime.runs_dir() == "runs"
+    assert runtime.runs_dir("05_train_mnist") == os.path.join("runs", "05_train_mnist") and runtime.runs_dir() == "runs"
     monkeypatch.setenv(runtime.RUNS_DIR_VARIABLE, str(tmp_path))
-    assert runtime.runs_dir("10_fast", "sevens.npz") == str(tmp_path / "10_fast" / "sevens.npz")
+    assert runtime.runs_dir("10_mnist", "sevens.npz") == str(tmp_path / "10_mnist" / "sevens.npz")
     monkeypatch.setenv(runtime.RUNS_DIR_VARIABLE, "~/drive-runs")
     assert runtime.runs_dir("x") == os.path.join(os.path.expanduser("~"), "drive-runs", "x")
+
+
+def test_smoke_runs_go_to_a_fresh_folder_apart_from_the_full_runs(monkeypatch, tmp_path):
+    # A smoke run written into runs/NAME would be resumed by the student's full run of the same name.
+    monkeypatch.setenv(runtime.RUNS_DIR_VARIABLE, str(tmp_path))
+    monkeypatch.setenv(runtime.SMOKE_VARIABLE, "100")
+    monkeypatch.setattr(runtime, "_smoke_runs", None)
+    folder = runtime.runs_dir("05_train_mnist")
+    assert not folder.startswith(str(tmp_path)) and not os.path.exists(folder)
+    assert os.path.basename(folder) == "05_train_mnist" and runtime.runs_dir("x") == os.path.join(runtime.runs_dir(), "x")
+    monkeypatch.setattr(runtime, "_smoke_runs", None)  # another process
+    assert runtime.runs_dir() != os.path.dirname(folder)
 
 
 def test_describe_device_names_the_device():
@@ -111,3 +146,11 @@ def test_retracing_warnings_are_dropped_and_other_warnings_kept():
     finally:
         logger.removeHandler(handler)
     assert [r.getMessage() for r in seen] == ["another warning"]
+
+
+def test_make_test_and_the_tests_use_the_smoke_scale_the_library_names():
+    root = pathlib.Path(__file__).resolve().parent.parent
+    setting = f"{runtime.SMOKE_VARIABLE}={runtime.SMOKE_FOR_TESTS}"
+    assert setting in (root / "Makefile").read_text()
+    assert f'os.environ.setdefault("{runtime.SMOKE_VARIABLE}", "{runtime.SMOKE_FOR_TESTS}")' in (
+        root / "tests" / "conftest.py").read_text()
