@@ -69,11 +69,11 @@ def test_the_committed_run_has_timestamps_and_long_cells():
 
 
 @pytest.mark.parametrize("number", TOTALS_REQUIRED)
-def test_notebooks_8_to_12_state_their_full_and_fast_totals_at_the_top(number):
+def test_notebooks_8_to_12_state_their_full_and_smoke_totals_at_the_top(number):
     (path,) = (ROOT / "notebooks").glob(f"{number}_*.ipynb")
     cells = json.loads(path.read_text())["cells"]
     top = [cell for cell in cells[:3] if cell["cell_type"] == "markdown"][:2]  # the first markdown cell or the next
     lines = [line for cell in top for line in "".join(cell["source"]).split("\n\n")
-             if "full mode" in line and "fast mode" in line]
-    assert lines, f"{path.name}: no paragraph near the top with the total time in full mode and in fast mode"
+             if "**Time:**" in line and "smoke scale" in line]
+    assert lines, f"{path.name}: no paragraph near the top with the total time of a full run and at the smoke scale"
     assert all(len(DURATION.findall(line)) >= 2 for line in lines), lines

@@ -154,3 +154,18 @@ def test_make_test_and_the_tests_use_the_smoke_scale_the_library_names():
     assert setting in (root / "Makefile").read_text()
     assert f'os.environ.setdefault("{runtime.SMOKE_VARIABLE}", "{runtime.SMOKE_FOR_TESTS}")' in (
         root / "tests" / "conftest.py").read_text()
+
+
+def test_every_notebook_has_one_path_that_the_smoke_scale_shrinks():
+    # CI runs the notebooks at the smoke scale; a branch on the scale would leave the student's path untested.
+    root = pathlib.Path(__file__).resolve().parent.parent
+    import json
+
+    branching = {}
+    for path in sorted((root / "notebooks").glob("*.ipynb")):
+        code = "\n".join("".join(cell["source"]) for cell in json.loads(path.read_text())["cells"]
+                         if cell["cell_type"] == "code")
+        found = [word for word in ("FAST", "fast_mode", "smoke_run", "smoke_scale", "SMOKE") if word in code]
+        if found:
+            branching[path.name] = found
+    assert not branching, branching
