@@ -147,9 +147,10 @@ def _largest_differences(pairs):
     return absolute, relative
 
 
-def compare_with_one_device(config, images, steps=3, strategy=None, sync_batch_norm=True):
+def compare_with_one_device(config, images, steps=3, strategy=None, sync_batch_norm=True, mode="graph"):
     """Train ``steps`` global batches on one device and under ``strategy`` from the same start; compare.
 
+    ``mode``: how both compile their step (``gan.COMPILE_MODES``); eager runs the same step without tracing it.
     Both GANs start from the same weights and seed and see the same global batches
     (``config.batch_size`` times ``config.n_critic`` images each, in order, as in training).
     Returns ``replicas`` (of the strategy),
@@ -161,8 +162,8 @@ def compare_with_one_device(config, images, steps=3, strategy=None, sync_batch_n
     strategy = strategy or make_strategy("mirrored")
     batch_size = config.batch_size * config.n_critic
     batches = data.make_dataset(images[:steps * batch_size], batch_size, shuffle=False)
-    one = build_distributed_gan(config, tf.distribute.get_strategy())
-    many = build_distributed_gan(config, strategy, sync_batch_norm=sync_batch_norm)
+    one = build_distributed_gan(config, tf.distribute.get_strategy(), mode)
+    many = build_distributed_gan(config, strategy, mode, sync_batch_norm=sync_batch_norm)
     for name in ("generator", "discriminator"):
         getattr(many, name).set_weights(getattr(one, name).get_weights())
     for gan in (one, many):
