@@ -233,6 +233,32 @@ class TrainConfig:
             raise ValueError("multiworker training needs --epochs and no time budget: each worker's clock "
                              "would stop it at a different step, and the others would wait forever.")
 
+    def sections_in_use(self):
+        """The sections that matter for this run: run, data, network and stabilizers always; the others when the
+        model or a setting uses them."""
+        used = {"style": self.model == "stylegan", "labels": self.conditional, "cycle": self.model == "cyclegan",
+                "devices": self.devices != DeviceSettings()}
+        return [name for name in SECTIONS if used.get(name, True)]
+
+    def describe(self, width=110):
+        """The settings as a short text, a line (or a few) per section in use, e.g. for a notebook to show."""
+        lines = [f"TrainConfig: {self.model} on {self.dataset} {self.image_shape}"]
+        for name in self.sections_in_use():
+            items = [f"{field.name}={getattr(self, field.name)!r}" for field in dataclasses.fields(SECTIONS[name])]
+            line = f"  {name + ':':13}{items[0]}"
+            for item in items[1:]:
+                if len(line) + len(item) + 2 > width:  # the next setting would pass the width: a new line
+                    lines.append(line + ",")
+                    line = " " * 15 + item
+                else:
+                    line += ", " + item
+            lines.append(line)
+        return "\n".join(lines)
+
+    def _repr_pretty_(self, printer, cycle):
+        """How IPython and Jupyter show a config: ``describe`` (``repr`` keeps every field on one line)."""
+        printer.text(self.describe())
+
     @property
     def images_per_step(self):
         """Real images one training step takes: a fresh batch for each of its ``n_critic`` discriminator updates."""

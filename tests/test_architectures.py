@@ -9,6 +9,7 @@ import dataclasses
 import inspect
 import json
 import pathlib
+import re
 
 import numpy as np
 import pytest
@@ -118,6 +119,24 @@ def test_the_config_is_grouped_and_still_flat_for_its_users():
     assert training.TrainConfig.batch_size == 64  # on the class: the default, as the command line reads it
     with pytest.raises(TypeError, match="generator_depth"):
         training.TrainConfig(generator_depth=3)
+
+
+def test_a_notebook_shows_the_config_by_section_and_only_the_sections_in_use():
+    from IPython.lib.pretty import pretty
+
+    config = training.TrainConfig.for_dataset("mnist", max_seconds=300)
+    shown = pretty(config)  # what a notebook prints for a cell ending in `config`
+    assert shown == config.describe() and repr(config) != shown
+    lines = shown.splitlines()
+    assert lines[0] == "TrainConfig: dcgan on mnist (28, 28, 1)" and max(map(len, lines)) <= 110
+    sections = [line.split(":")[0].strip() for line in lines[1:] if not line.startswith(" " * 15)]
+    assert sections == ["run", "data", "network", "stabilizers"]
+    names = [field.name for name in sections for field in dataclasses.fields(SECTIONS[name])]
+    assert re.findall(r"(\w+)=", shown) == names  # every setting of those sections, once, in order
+    assert "max_seconds=300," in shown and "minibatch_discrimination=16," in shown and "label_smoothing=0.0" in shown
+    assert "mapping_layers" not in shown and "cycle_weight" not in shown and "conditioning" not in shown
+    assert "style:" in pretty(training.TrainConfig.for_dataset("mnist", model="stylegan"))
+    assert "devices:" in pretty(training.TrainConfig.for_dataset("mnist", epochs=1, strategy="mirrored"))
 
 
 def test_config_json_stays_flat_sections_load_too_and_a_resume_refuses_another_architecture(tmp_path):
