@@ -15,7 +15,7 @@ import time
 
 import numpy as np
 
-from gan_tutorial import architectures, assignments, benchmark, data, distribute, faults, training
+from gan_tutorial import architectures, assignments, benchmark, data, distribute, faults, runtime, training
 from gan_tutorial.callbacks import TrainingDivergedError
 from gan_tutorial.config import SECTION_OF
 from gan_tutorial.features import INCEPTION_NOTE
@@ -25,6 +25,7 @@ from gan_tutorial.losses import ADVERSARIAL_LOSSES
 from gan_tutorial.models import UPSAMPLING_STYLES
 
 FID_SAMPLES = 2000  # generated and real images per FID during training
+EVALUATION_FILE = "evaluation.json"  # what 'evaluate' prints, kept in the run directory it scored
 
 
 def _number(convert, minimum=0, above=True, below=math.inf):
@@ -221,7 +222,8 @@ def build_parser():
     _config_arguments(bench)
     bench.add_argument("--steps", type=POSITIVE_INT, default=20)
 
-    evaluate = commands.add_parser("evaluate", help="FID, KID, Inception Score and class histogram; print JSON")
+    evaluate = commands.add_parser("evaluate", help="FID, KID, Inception Score and class histogram; print JSON "
+                                                    f"(a run directory also keeps it in its {EVALUATION_FILE})")
     evaluate.add_argument("source", help="a run directory, or a .npz written by 'sample'")
     evaluate.add_argument("--dataset", type=_labeled_dataset_name, default="mnist")
     evaluate.add_argument("--features", choices=("domain", "inception"), default="domain",
@@ -377,41 +379,60 @@ def load_samples(source, n, seed):
 def run_evaluate(args):
     # Standard output carries only the JSON: progress and notices (a classifier trained on first use) go to stderr.
     with contextlib.redirect_stdout(sys.stderr):
-        report = evaluation_report(args)
+        report = evaluation_report(args.source, args.dataset, args.features, args.n, args.threshold, args.seed,
+                                   args.data_dir)
     print(json.dumps(report, indent=2))
+    if os.path.isdir(args.source):  # a run keeps its latest report beside its checkpoints
+        save_evaluation(args.source, report)
     return 0
 
 
-def evaluation_report(args):
-    from gan_tutorial import features
+def save_evaluation(run_dir, report):
+    """Write ``report`` to ``run_dir``/evaluation.json, the JSON that 'evaluate' prints, whole or not at all."""
+    def write(path):
+        with open(path, "w") as f:
+            f.write(json.dumps(report, indent=2) + "\n")
+
+    runtime.replace_atomically(os.path.join(run_dir, EVALUATION_FILE), write)
+
+
+def evaluation_report(source, dataset="mnist", features="domain", n=10000, threshold=0.9, seed=0, data_dir=None):
+    """The report 'gan-tutorial evaluate' prints (the defaults are the command's): FID, KID, Inception Score, confident
+    share and class shares of ``n`` images drawn with ``seed`` from a run directory's sampling generator, or of the
+    images of a .npz written by 'sample', against as many real training images of ``dataset``.
+
+    ``features``: "domain" (the dataset's classifier) or "inception" (InceptionV3, downloaded on first use).
+    """
+    from gan_tutorial import features as feature_models
     from gan_tutorial.classifier import load_classifier
     from gan_tutorial.metrics import label_agreement, quality_report
 
     started = time.perf_counter()
-    images, labels = load_samples(args.source, args.n, args.seed)
-    expected = data.IMAGE_SHAPES[args.dataset]
+    images, labels = load_samples(source, n, seed)
+    expected = data.IMAGE_SHAPES[dataset]
     if images.shape[1] != expected[0] and images.shape[3:] == expected[2:]:  # a style generator's 32 x 32 digits
         images = data.fit_size(images, expected[0])
     if images.shape[1:] != expected:
-        raise ValueError(f"Images have shape {images.shape[1:]}, but {args.dataset} images are {expected}.")
-    classifier = load_classifier(args.dataset, args.data_dir)
-    inception = args.features == "inception"
-    model = features.inception_model(expected) if inception else features.domain_model(classifier)
-    real = features.real_images(args.dataset, len(images), "train", args.data_dir, args.seed)
+        raise ValueError(f"Images have shape {images.shape[1:]}, but {dataset} images are {expected}.")
+    classifier = load_classifier(dataset, data_dir)
+    inception = features == "inception"
+    model = feature_models.inception_model(expected) if inception else feature_models.domain_model(classifier)
+    real = feature_models.real_images(dataset, len(images), "train", data_dir, seed)
     # InceptionV3 at 299x299 takes minutes on a CPU: smaller batches, and a progress bar.
     options = {"batch_size": 50, "verbose": 1} if inception else {}
     probabilities = classifier.predict(images, batch_size=500, verbose=0)
-    report = quality_report(features.extract(model, images, **options), features.extract(model, real, **options),
-                            probabilities, args.threshold, data.CLASS_NAMES[args.dataset], seed=args.seed)
+    report = quality_report(feature_models.extract(model, images, **options),
+                            feature_models.extract(model, real, **options),
+                            probabilities, threshold, data.CLASS_NAMES[dataset], seed=seed)
     if labels is not None:  # a conditional GAN's samples: does the classifier read the class they were drawn for?
-        report["label_agreement"] = label_agreement(probabilities, labels, args.threshold, data.CLASS_NAMES[args.dataset])
+        report["label_agreement"] = label_agreement(probabilities, labels, threshold, data.CLASS_NAMES[dataset])
     report["settings"] = {
-        "source": args.source, "dataset": args.dataset, "seed": args.seed, "n_generated": len(images),
+        "source": source, "dataset": dataset, "seed": seed, "n_generated": len(images),
         "n_real": len(real), "real_split": "train",
-        "features": f"{args.features} ({model.output_shape[-1]} per image)"
+        "features": f"{features} ({model.output_shape[-1]} per image)"
                     + (f": {INCEPTION_NOTE}" if inception else ""),
-        "inception_score_classes": f"the {args.dataset} classifier's {classifier.output_shape[-1]} classes",
-        "generator": which_generator(args.source) if os.path.isdir(args.source) else None,
+        "inception_score_classes": f"the {dataset} classifier's {classifier.output_shape[-1]} classes",
+        "generator": which_generator(source) if os.path.isdir(source) else None,
         "seconds": round(time.perf_counter() - started, 1),
     }
     return report
@@ -426,8 +447,7 @@ def run_bench_quality(args):
         config = training.TrainConfig.for_dataset(args.dataset, max_seconds=args.max_seconds, **settings)
         with contextlib.redirect_stdout(sys.stderr):  # progress to stderr; stdout carries the JSON lines only
             result = training.train(config, run_dir, data_dir=args.data_dir)
-            report = evaluation_report(argparse.Namespace(source=run_dir, dataset=args.dataset, features="domain",
-                                                          n=args.n, threshold=0.9, seed=0, data_dir=args.data_dir))
+            report = evaluation_report(run_dir, args.dataset, n=args.n, data_dir=args.data_dir)
         speed = result.step * config.images_per_step / max(result.seconds, 1e-9)  # real images a second
         print(json.dumps({"configuration": settings, "run": run_dir, "steps": result.step,
                           "training_seconds": round(result.seconds, 1), "images_per_second": round(speed, 1),

@@ -97,6 +97,7 @@ def evaluate_npz(capsys, path, images, *options):
     np.savez(path, images=images)
     code, stdout, _ = run(capsys, "evaluate", str(path), "--dataset", "mnist", *options)
     assert code == 0
+    assert not (path.parent / cli.EVALUATION_FILE).exists()  # only a run directory keeps its report
     return json.loads(stdout)
 
 
@@ -147,6 +148,9 @@ def test_bench_quality_scores_the_generator_that_sample_uses(cached_classifier, 
     report = json.loads(stdout)
     for key in ("fid", "kid", "inception_score", "confident_share", "class_shares"):
         assert line[key] == report[key], key
+    # The run directory keeps what 'evaluate' printed, in one step (no partial file left behind).
+    assert (run_dir / "evaluation.json").read_text() == stdout
+    assert not [name for name in os.listdir(run_dir) if ".partial" in name]
 
 
 def test_evaluate_refuses_images_of_the_wrong_shape(tmp_path, capsys):
