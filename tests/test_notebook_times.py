@@ -77,3 +77,20 @@ def test_notebooks_8_to_12_state_their_full_and_smoke_totals_at_the_top(number):
              if "**Time:**" in line and "smoke scale" in line]
     assert lines, f"{path.name}: no paragraph near the top with the total time of a full run and at the smoke scale"
     assert all(len(DURATION.findall(line)) >= 2 for line in lines), lines
+
+
+def top_time(path):
+    """The first duration of the notebook's "**Time:**" paragraph: its full run."""
+    cells = json.loads(path.read_text())["cells"]
+    for cell in cells[:3]:
+        text = "".join(cell["source"])
+        if "**Time:**" in text:
+            return re.search(r"about (\d+ hours? \d+ minutes|[\d.]+ (s|minutes?))", text).group(1)
+    return None
+
+
+def test_the_readme_gives_each_notebook_the_time_it_states_at_its_top():
+    readme = (ROOT / "README.md").read_text()
+    rows = dict(re.findall(r"^\| \[(\w+)\]\(notebooks/\w+\.ipynb\) \|.*\| ([^|]+) \|$", readme, re.M))
+    assert sorted(rows) == [path.stem for path in NOTEBOOKS]
+    assert {name: time.strip() for name, time in rows.items()} == {path.stem: top_time(path) for path in NOTEBOOKS}
