@@ -152,3 +152,21 @@ def test_the_progress_line_is_one_per_epoch_at_most_one_a_minute_and_always_the_
 def test_combinations_the_models_do_not_support_are_refused_in_one_line(options, message):
     with pytest.raises(ValueError, match=message):
         training.TrainConfig.for_dataset("cifar10:horse" if options["model"] == "cyclegan" else "mnist", **options)
+
+
+@pytest.mark.slow
+def test_auto_measures_xla_in_a_full_run_and_compiles_as_graph_without_measuring_in_a_smoke_run(
+        tmp_path, small_config, mnist_small, monkeypatch, capsys):
+    # A smoke run of a few steps that measured XLA first would spend longer measuring than training (tens of seconds
+    # per notebook run in CI); a full run that skipped the measurement would lose XLA where it is faster.
+    from gan_tutorial import benchmark, runtime
+
+    measured = []
+    monkeypatch.setattr(benchmark, "fastest_mode", lambda config, images, labels=None: measured.append(1) or "eager")
+    config = dataclasses.replace(small_config, compile_mode="auto")
+    monkeypatch.setenv(runtime.SMOKE_VARIABLE, "100")
+    training.train(config, str(tmp_path / "smoke"), images=mnist_small[0][:64])
+    assert measured == [] and "step compiled as 'graph'" in capsys.readouterr().out
+    monkeypatch.delenv(runtime.SMOKE_VARIABLE)
+    training.train(config, str(tmp_path / "full"), images=mnist_small[0][:64])
+    assert measured == [1] and "step compiled as 'eager'" in capsys.readouterr().out
