@@ -14,7 +14,7 @@ import keras
 from keras import layers
 
 from gan_tutorial.data import IMAGE_SHAPES, load_images
-from gan_tutorial.runtime import cache_dir, exclusive, replace_atomically, smoke_run
+from gan_tutorial.runtime import cache_dir, display_path, exclusive, replace_atomically, smoke_run
 
 FEATURE_LAYER = "features"
 # Bump when the network or its training changes, so that no older cached classifier is loaded.
@@ -102,7 +102,7 @@ def load_classifier(dataset, data_dir=None, epochs=None, limit=None):
     path = classifier_path(dataset, epochs, limit)
     with exclusive(path):
         if not os.path.exists(path):
-            print(f"Training the {dataset} classifier once (it is cached at {path})...")
+            print(f"Training the {dataset} classifier once (it is cached at {display_path(path)})...")
             model, accuracy = train_classifier(dataset, epochs=epochs, limit=limit, data_dir=data_dir,
                                                verbose=1 if sys.stdout.isatty() else 2)
             print(f"Trained the {dataset} classifier: test accuracy {accuracy:.4f}")

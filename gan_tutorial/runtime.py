@@ -170,6 +170,13 @@ def cache_dir():
     return os.environ.get(CACHE_DIR_VARIABLE) or os.path.join(os.path.expanduser("~"), ".cache", "gan_tutorial")
 
 
+def display_path(path):
+    """``path`` as a person writes it: under the home folder as ``~/...`` (so an output names no user's folder)."""
+    home = os.path.expanduser("~").rstrip(os.sep)
+    path = str(path)
+    return "~" + path[len(home):] if home and path.startswith(home + os.sep) else path
+
+
 _smoke_runs = None
 
 

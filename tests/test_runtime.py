@@ -168,3 +168,10 @@ def test_every_notebook_has_one_path_that_the_smoke_scale_shrinks():
         if found:
             branching[path.name] = found
     assert not branching, branching
+
+
+def test_display_path_writes_the_home_folder_as_a_tilde(monkeypatch):
+    monkeypatch.setenv("HOME", "/home/ada")
+    assert runtime.display_path("/home/ada/.cache/gan_tutorial/c.keras") == "~/.cache/gan_tutorial/c.keras"
+    assert runtime.display_path("/home/adam/x") == "/home/adam/x"  # another user's folder, not ada's
+    assert runtime.display_path("runs/05") == "runs/05"
