@@ -194,7 +194,7 @@ def _error_message(cell):
 
 
 def _run(notebook, timeout):
-    """Execute a notebook (an nbformat dict) in a fresh kernel at the smoke scale, in a scratch folder; errors are kept."""
+    """Run a notebook (an nbformat dict) in a fresh kernel at the smoke scale, in a scratch folder; errors are kept."""
     try:
         import nbformat
         from nbclient import NotebookClient
@@ -207,7 +207,8 @@ def _run(notebook, timeout):
                                 interrupt_on_timeout=True, resources={"metadata": {"path": folder}})
         try:
             # The kernel's own stderr holds only start-up notices; the cells' output comes back in the notebook.
-            client.execute(env={**os.environ, runtime.SMOKE_VARIABLE: str(runtime.SMOKE_FOR_TESTS)}, stderr=subprocess.DEVNULL)
+            smoke = {runtime.SMOKE_VARIABLE: str(runtime.SMOKE_FOR_TESTS)}
+            client.execute(env={**os.environ, **smoke}, stderr=subprocess.DEVNULL)
         except DeadKernelError as error:
             return node, f"the kernel died ({error})"
     return node, None

@@ -27,7 +27,8 @@ RECIPES = {
     "cifar10": {"widths": (32, 64, 128), "flip": True, "epochs": 8},
 }
 # Under a smoke scale (GAN_TUTORIAL_SMOKE: the tests, and the notebooks in CI) the classifier trains shorter on fewer
-# images. MNIST keeps enough to read real test digits with 95% accuracy (the tests check it); for CIFAR-10 a rough one does.
+# images. MNIST keeps enough to read real test digits with 95% accuracy (the tests check it); for CIFAR-10 a rough one
+# does.
 SMOKE_TRAINING = {"mnist": {"epochs": 2, "limit": 12000}, "cifar10": {"epochs": 1, "limit": 2000}}
 
 

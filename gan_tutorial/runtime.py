@@ -15,8 +15,8 @@ import sys
 import tempfile
 
 # The smoke scale: GAN_TUTORIAL_SMOKE=N divides every time budget, epoch and step count, sample count and data size that
-# the notebooks pass through `scaled` and `scaled_limit`, so that each notebook's one path (what a student runs) runs end
-# to end in about a minute. Unset or 1: the full runs. The tests set SMOKE_FOR_TESTS.
+# the notebooks pass through `scaled` and `scaled_limit`, so that each notebook's one path (what a student runs) runs
+# end to end in about a minute. Unset or 1: the full runs. The tests set SMOKE_FOR_TESTS.
 SMOKE_VARIABLE = "GAN_TUTORIAL_SMOKE"
 SMOKE_FOR_TESTS = 100
 CACHE_DIR_VARIABLE = "GAN_TUTORIAL_CACHE_DIR"
@@ -119,12 +119,12 @@ def scaled(n, minimum=1):
     if divisor == 1:
         return n
     value = max(minimum, n / divisor)
-    return max(minimum, round(value)) if isinstance(n, int) else float(value)
+    return round(value) if isinstance(n, int) else float(value)
 
 
 def scaled_limit(full_size, minimum=256):
     """The ``limit`` of images to load: ``None`` (all of them) in a full run, ``full_size`` / smoke scale (at least
-    ``minimum``) under one. ``full_size`` is the number of images the full run uses (60,000 for MNIST's training set)."""
+    ``minimum``) under one. ``full_size``: the number of images the full run uses (60,000 for MNIST's training set)."""
     return None if smoke_scale() == 1 else scaled(int(full_size), minimum)
 
 
