@@ -1,12 +1,19 @@
-"""A small domain classifier per dataset, trained once and cached, to score generated images.
+"""A small domain classifier per dataset, shipped trained with the package, to score generated images.
 
 It answers "what does this generated image look like?": the share of samples it
 labels confidently, and how they spread over the classes (mode collapse shows as
 missing classes). Its penultimate layer (``FEATURE_LAYER``, 128 numbers per image)
 gives the domain features of FID and KID (``gan_tutorial.features``). Scores from
 it are not comparable with published Inception-based figures.
+
+The package ships both classifiers' weights (``SHIPPED``, about 2 MB each, described in ``classifiers.json`` beside
+them), so scoring needs no training: ``load_classifier`` builds the network and loads them in about a second.
+``load_classifier(dataset, train=True)`` trains one on your copy of the data instead (minutes), cached after the first
+time; ``python -m gan_tutorial.classifier DATASET`` trains one and writes it where the package ships its own.
 """
 
+import argparse
+import json
 import os
 import sys
 
@@ -14,7 +21,7 @@ import keras
 from keras import layers
 
 from gan_tutorial.data import IMAGE_SHAPES, load_images
-from gan_tutorial.runtime import cache_dir, display_path, exclusive, replace_atomically, smoke_run
+from gan_tutorial.runtime import cache_dir, display_path, exclusive, replace_atomically
 
 FEATURE_LAYER = "features"
 # Bump when the network or its training changes, so that no older cached classifier is loaded.
@@ -26,10 +33,9 @@ RECIPES = {
     "mnist": {"widths": (32, 64), "flip": False, "epochs": 3},
     "cifar10": {"widths": (32, 64, 128), "flip": True, "epochs": 8},
 }
-# Under a smoke scale (GAN_TUTORIAL_SMOKE: the tests, and the notebooks in CI) the classifier trains shorter on fewer
-# images. MNIST keeps enough to read real test digits with 95% accuracy (the tests check it); for CIFAR-10 a rough one
-# does.
-SMOKE_TRAINING = {"mnist": {"epochs": 2, "limit": 12000}, "cifar10": {"epochs": 1, "limit": 2000}}
+# The shipped classifiers: classifier_DATASET.weights.h5 per dataset, and what each was trained on and scores in SHIPPED_RECORD.
+SHIPPED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "weights")
+SHIPPED_RECORD = os.path.join(SHIPPED, "classifiers.json")
 
 
 def conv_block(filters):
@@ -86,20 +92,38 @@ def train_classifier(dataset, epochs=None, limit=None, data_dir=None, verbose=0,
 
 
 def classifier_path(dataset, epochs=None, limit=None):
-    """Where ``load_classifier`` caches the classifier; shrunk ones (a smoke scale's) have their own name."""
+    """Where ``load_classifier(train=True)`` caches a classifier it trained; shrunk ones have their own name."""
     suffix = "" if (epochs, limit) == (None, None) else f"_{epochs}epochs_{limit}images"
     return os.path.join(cache_dir(), f"classifier_{dataset}_v{VERSION}{suffix}.keras")
 
 
-def load_classifier(dataset, data_dir=None, epochs=None, limit=None):
-    """The cached classifier for ``dataset``, trained on first use (a few minutes on 2 CPU cores).
+def shipped_path(dataset):
+    """The weights of ``dataset``'s classifier as the package ships them."""
+    return os.path.join(SHIPPED, f"classifier_{dataset}.weights.h5")
 
-    ``epochs`` and ``limit`` shrink training; under a smoke scale (``GAN_TUTORIAL_SMOKE``) and with neither given, it
-    trains as ``SMOKE_TRAINING`` says. Shrunk classifiers are cached under their own name. Processes that ask at the
-    same time train it once.
+
+def shipped_record():
+    """What each shipped classifier was trained on and how it scores: ``{dataset: {...}}`` (``SHIPPED_RECORD``)."""
+    with open(SHIPPED_RECORD) as file:
+        return json.load(file)
+
+
+def load_classifier(dataset, data_dir=None, epochs=None, limit=None, train=False):
+    """``dataset``'s classifier: by default the one the package ships (loaded in about a second, no data needed).
+
+    ``train=True`` trains one with ``RECIPES`` on your copy of the data (``data_dir``; minutes on 2 CPU cores, see
+    ``RECIPES``) and caches it, so that later calls with ``train=True`` load it; ``epochs`` and ``limit`` (which imply
+    ``train``) shrink that training and cache it under their own name. Processes
+    that ask at the same time train it once.
     """
-    if smoke_run() and (epochs, limit) == (None, None):
-        epochs, limit = SMOKE_TRAINING[dataset]["epochs"], SMOKE_TRAINING[dataset]["limit"]
+    if not (train or epochs or limit):
+        model = build_classifier(IMAGE_SHAPES[dataset], RECIPES[dataset]["widths"], flip=RECIPES[dataset]["flip"])
+        if not os.path.exists(shipped_path(dataset)):
+            raise FileNotFoundError(f"{shipped_path(dataset)} is missing from this installation of gan_tutorial: "
+                                    "reinstall the package, or train a classifier with load_classifier(dataset, "
+                                    "train=True)")
+        model.load_weights(shipped_path(dataset))
+        return model
     path = classifier_path(dataset, epochs, limit)
     with exclusive(path):
         if not os.path.exists(path):
@@ -109,3 +133,33 @@ def load_classifier(dataset, data_dir=None, epochs=None, limit=None):
             print(f"Trained the {dataset} classifier: test accuracy {accuracy:.4f}")
             replace_atomically(path, model.save, suffix=".keras")
     return keras.models.load_model(path)
+
+
+def ship(dataset, model, test_accuracy, training_images, epochs):
+    """Write ``model`` as the classifier the package ships for ``dataset``, and record how it was made."""
+    os.makedirs(SHIPPED, exist_ok=True)
+    bare = build_classifier(IMAGE_SHAPES[dataset], RECIPES[dataset]["widths"], flip=RECIPES[dataset]["flip"])
+    bare.set_weights(model.get_weights())  # without the optimizer's state, which a compiled model would save too
+    replace_atomically(shipped_path(dataset), bare.save_weights, suffix=".weights.h5")
+    record = shipped_record() if os.path.exists(SHIPPED_RECORD) else {}
+    record[dataset] = {"test_accuracy": round(test_accuracy, 4), "training_images": training_images, "epochs": epochs,
+                       "recipe_version": VERSION, "trained_with": f"python -m gan_tutorial.classifier {dataset}"}
+    with open(SHIPPED_RECORD, "w") as file:
+        json.dump(record, file, indent=1, sort_keys=True)
+        file.write("\n")
+
+
+def main(argv=None):
+    """``python -m gan_tutorial.classifier DATASET``: train ``DATASET``'s classifier and ship it with the package."""
+    parser = argparse.ArgumentParser(prog="python -m gan_tutorial.classifier", description=main.__doc__)
+    parser.add_argument("dataset", choices=sorted(RECIPES))
+    parser.add_argument("--data-dir", help="where mnist.npz / cifar10.npz are (default: $GAN_TUTORIAL_DATA_DIR)")
+    arguments = parser.parse_args(argv)
+    model, accuracy = train_classifier(arguments.dataset, data_dir=arguments.data_dir, verbose=2)
+    images = len(load_images(arguments.dataset, "train", arguments.data_dir)[0])
+    ship(arguments.dataset, model, accuracy, images, RECIPES[arguments.dataset]["epochs"])
+    print(f"Shipped the {arguments.dataset} classifier: test accuracy {accuracy:.4f}, {images:,} training images")
+
+
+if __name__ == "__main__":
+    main()

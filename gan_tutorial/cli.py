@@ -377,7 +377,7 @@ def load_samples(source, n, seed):
 
 
 def run_evaluate(args):
-    # Standard output carries only the JSON: progress and notices (a classifier trained on first use) go to stderr.
+    # Standard output carries only the JSON: progress and notices (InceptionV3's download) go to stderr.
     with contextlib.redirect_stdout(sys.stderr):
         report = evaluation_report(args.source, args.dataset, args.features, args.n, args.threshold, args.seed,
                                    args.data_dir)

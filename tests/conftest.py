@@ -1,7 +1,7 @@
 """Shared fixtures. Tests run at the smoke scale (``GAN_TUTORIAL_SMOKE``) and never touch the user's cache or runs.
 
 Every test process (each pytest-xdist worker, and the notebooks' kernels, which inherit the environment) shares one
-cache folder, so a classifier or a speed choice is made once per test run. With several workers, TensorFlow gets
+cache folder, so a speed choice is made once per test run. With several workers, TensorFlow gets
 an equal share of the CPU cores in each (``GAN_TUTORIAL_THREADS``), so that they do not fight over them.
 """
 
@@ -31,11 +31,8 @@ def mnist_small():
 
 @pytest.fixture(scope="session")
 def mnist_classifier():
-    """The smoke scale's MNIST classifier (2 epochs on 12,000 images; the notebooks' in CI too), and its test accuracy.
-
-    Trained once per test run: the first process to ask trains and caches it, the others load it; ``gan-tutorial
-    evaluate`` in the tests loads the same one (a smoke scale picks it).
-    """
+    """The MNIST classifier the package ships (what the notebooks and ``gan-tutorial evaluate`` load), and its
+    accuracy on the 10,000 test digits."""
     from gan_tutorial.classifier import load_classifier
 
     model = load_classifier("mnist")
@@ -65,7 +62,7 @@ def assert_in_model_range(images):
 
 
 # Fixtures that train a model, a classifier or a run, grade notebooks or start processes: a test that uses one is slow.
-SLOW_FIXTURES = {"mnist_classifier", "horse_folder", "grading", "trained_run", "conditional_run", "cycle_run",
+SLOW_FIXTURES = {"horse_folder", "grading", "trained_run", "conditional_run", "cycle_run",
                  "comparisons", "two_epochs", "run_dir", "course", "trained"}
 
 

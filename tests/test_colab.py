@@ -106,7 +106,8 @@ def _has_setuptools_for_the_build():
 def test_the_cell_installs_the_package_where_it_is_missing_then_does_nothing(tmp_path):
     # Fails if the cell did not install the package (a wrong pip command, a package that does not build from a
     # clone), printed more than its one line (pip without --quiet), ignored GAN_TUTORIAL_SOURCE (pip then reaches for
-    # the repository's address) or installed again on a second run (no find_spec check): each variant was tried.
+    # the repository's address) or installed again on a second run (no find_spec check): each variant was tried; or if
+    # the installed package lacks the shipped classifiers (no package-data in pyproject.toml).
     if not (ROOT / ".git").exists():
         pytest.skip("needs the repository's git history to clone")
     clone = tmp_path / "clone"
@@ -130,6 +131,8 @@ def test_the_cell_installs_the_package_where_it_is_missing_then_does_nothing(tmp
     assert printed == [f"Installed the gan_tutorial package with pip from git+file://{clone}"], first.stdout
     site = sysconfig.get_paths(vars={"base": str(tmp_path / "venv"), "platbase": str(tmp_path / "venv")})["purelib"]
     assert origin == str(pathlib.Path(site) / "gan_tutorial" / "__init__.py"), "imported from the installed copy"
+    shipped = sorted(path.name for path in (pathlib.Path(site) / "gan_tutorial" / "weights").iterdir())
+    assert shipped == sorted(path.name for path in (ROOT / "gan_tutorial" / "weights").iterdir()), "the package data"
     second = run(cell)
     assert (second.returncode, second.stdout) == (0, ""), second.stderr
 
