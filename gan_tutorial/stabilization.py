@@ -163,6 +163,63 @@ def compare(variants, dataset="mnist", epochs=8, out="runs/stabilization", score
     return rows
 
 
+def compare_over_seeds(variants, seeds=(0, 1, 2), out="runs/stabilization", **options):
+    """``compare`` once per seed, into ``out``/seed{seed}/name; return ``{seed: rows}``.
+
+    The seeds run one after the other, each through every variant: the first seed's table is complete before the
+    second starts. Finished runs are scored again, not retrained, and an interrupted run resumes from its last
+    checkpoint, so a measurement stopped halfway goes on where it stopped.
+    """
+    return {seed: compare(variants, out=os.path.join(out, f"seed{seed}"), seed=seed, **options) for seed in seeds}
+
+
+SPREAD_KEYS = ("confident_share", "domain_fid", "classes_covered")
+
+
+def over_seeds(rows_by_seed):
+    """One row per variant from ``compare_over_seeds``'s ``{seed: rows}``: for each of ``SPREAD_KEYS`` the mean over
+    the seeds (``KEY``), the sample standard deviation (``KEY_std``, n - 1 in the denominator) and the values
+    (``KEY_values``, in seed order); the class share range over every seed's samples (lowest, highest); ``steps``
+    (the same for every seed); and ``seeds``. Speeds are left out: ``measure_speeds`` measures them apart."""
+    seeds = sorted(rows_by_seed)
+    by_name = {}
+    for seed in seeds:
+        for row in rows_by_seed[seed]:
+            by_name.setdefault(row["name"], []).append(row)
+    summary = []
+    for name, rows in by_name.items():
+        if len(rows) != len(seeds):
+            raise ValueError(f"{name} was measured for {len(rows)} of the {len(seeds)} seeds")
+        if len({row["steps"] for row in rows}) != 1:
+            raise ValueError(f"{name} trained different numbers of steps: {[row['steps'] for row in rows]}")
+        row = {"name": name, "steps": rows[0]["steps"], "seeds": seeds,
+               "class_share_range": [min(r["class_share_range"][0] for r in rows),
+                                     max(r["class_share_range"][1] for r in rows)]}
+        for key in SPREAD_KEYS:
+            values = np.array([r[key] for r in rows], "float64")
+            row[key] = round(float(values.mean()), 4)
+            row[f"{key}_std"] = round(float(values.std(ddof=1)), 4) if len(values) > 1 else 0.0
+            row[f"{key}_values"] = [r[key] for r in rows]
+        summary.append(row)
+    return summary
+
+
+def measure_speeds(variants, dataset="mnist", steps=30, data_dir=None, **base):
+    """Milliseconds per training step and real images per second of each variant (``benchmark.benchmark``, the step
+    traced as in training), one variant after the other in this process: run it on an otherwise idle machine. A
+    step of ``n_critic`` > 1 (WGAN-GP) counts every critic batch it reads."""
+    from gan_tutorial import benchmark
+
+    rows = []
+    for name, overrides in variants.items():
+        config = training.TrainConfig.for_dataset(dataset, **{**base, **overrides})
+        images = data.load_images(dataset, "train", data_dir, limit=4 * config.images_per_step)[0]
+        result = benchmark.benchmark(config, images, modes=["graph"], steps=steps, include_mixed=False)["results"]
+        ms = result["graph"]["ms_per_step"]
+        rows.append({"name": name, "ms_per_step": ms, "images_per_second": round(1000 * config.images_per_step / ms)})
+    return rows
+
+
 def alone(**options):
     """TrainConfig overrides with every stabilizer off except ``options``."""
     return {**STABILIZERS_OFF, **options}
@@ -212,22 +269,34 @@ def plot_ring(pictures, title="", std=RING_STD, limit=3.0):
     return fig
 
 
-TABLE_COLUMNS = {"name": "variant", "steps": "steps", "images_per_second": "images/s",
+TABLE_COLUMNS = {"name": "variant", "steps": "steps", "ms_per_step": "ms a step", "images_per_second": "images/s",
                  "classes_covered": "classes", "confident_share": "confident > 0.9",
                  "class_share_range": "class shares", "domain_fid": "domain FID"}
 
 
-def results_table(rows):
-    """``compare``'s rows as a Markdown table (shares as percentages)."""
-    def cell(key, value):
-        if key == "confident_share":
-            return f"{100 * value:.1f}%"
+def results_table(rows, columns=None):
+    """Rows of ``compare`` (or ``over_seeds``: then "mean ± std") as a Markdown table, shares as percentages.
+
+    ``columns`` (keys of ``TABLE_COLUMNS``) picks the columns; by default those the rows have.
+    """
+    columns = columns or [key for key in TABLE_COLUMNS if key in rows[0]]
+
+    spread_format = {"confident_share": lambda v: f"{100 * v:.1f}", "domain_fid": lambda v: f"{v:.1f}",
+                     "classes_covered": lambda v: f"{v:.3g}"}
+
+    def cell(row, key):
+        value = row[key]
         if key == "class_share_range":
             return f"{100 * value[0]:.1f}-{100 * value[1]:.1f}%"
+        if f"{key}_std" in row:
+            text = spread_format[key]
+            return f"{text(value)} ± {text(row[f'{key}_std'])}" + ("%" if key == "confident_share" else "")
+        if key == "confident_share":
+            return f"{100 * value:.1f}%"
         return f"{value:,}" if isinstance(value, int) else str(value)
 
-    lines = ["| " + " | ".join(TABLE_COLUMNS.values()) + " |", "|" + " --- |" * len(TABLE_COLUMNS)]
-    lines += ["| " + " | ".join(cell(key, row[key]) for key in TABLE_COLUMNS) + " |" for row in rows]
+    lines = ["| " + " | ".join(TABLE_COLUMNS[key] for key in columns) + " |", "|" + " --- |" * len(columns)]
+    lines += ["| " + " | ".join(cell(row, key) for key in columns) + " |" for row in rows]
     return "\n".join(lines)
 
 
@@ -247,3 +316,50 @@ def plot_results(rows, baseline="baseline"):
     axes[0].invert_yaxis()
     fig.tight_layout()
     return fig
+
+
+# Notebook 09's table measured over seeds, as ``python -m gan_tutorial.stabilization`` writes it (package data).
+REFERENCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "reference", "stabilization_mnist.json")
+
+
+def load_reference(path=REFERENCE):
+    """The table over seeds the package ships: ``{"rows": over_seeds rows, "per_seed": {seed: compare rows},
+    "settings": {...}}``."""
+    import json
+
+    with open(path) as file:
+        return json.load(file)
+
+
+def main(argv=None):
+    """``python -m gan_tutorial.stabilization``: train and score notebook 09's variants (``VARIANTS`` and
+    ``COMBINATIONS``) for each seed on its budget, and write the table over seeds (``REFERENCE``)."""
+    import argparse
+    import json
+    import platform
+
+    parser = argparse.ArgumentParser(prog="python -m gan_tutorial.stabilization", description=main.__doc__)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--epochs", type=int, default=8, help="each run's budget (notebook 09: 8 epochs)")
+    parser.add_argument("--samples", type=int, default=10000, help="samples scored per run")
+    parser.add_argument("--out", default="runs/stabilization", help="run folders: OUT/seedS/VARIANT")
+    parser.add_argument("--table", default=REFERENCE, help="where the JSON table goes")
+    parser.add_argument("--data-dir")
+    arguments = parser.parse_args(argv)
+    scorer = Scorer.for_dataset("mnist", n=arguments.samples, data_dir=arguments.data_dir)
+    per_seed = compare_over_seeds({**VARIANTS, **COMBINATIONS}, arguments.seeds, arguments.out,
+                                  epochs=arguments.epochs, scorer=scorer, data_dir=arguments.data_dir)
+    images = len(data.load_images("mnist", "train", arguments.data_dir)[0])
+    table = {"settings": {"dataset": "mnist", "training_images": images, "epochs": arguments.epochs,
+                          "samples": arguments.samples, "seeds": arguments.seeds, "machine": platform.machine(),
+                          "tensorflow": tf.__version__, "keras": keras.__version__},
+             "rows": over_seeds(per_seed), "per_seed": {str(seed): rows for seed, rows in per_seed.items()}}
+    os.makedirs(os.path.dirname(os.path.abspath(arguments.table)), exist_ok=True)
+    with open(arguments.table, "w") as file:
+        json.dump(table, file, indent=1)
+        file.write("\n")
+    print(results_table(table["rows"]))
+
+
+if __name__ == "__main__":
+    main()

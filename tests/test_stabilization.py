@@ -347,3 +347,60 @@ def test_wgan_gp_logs_critic_scores_not_probabilities(small_config, mnist_small)
     assert float(logs["critic_real"]) == pytest.approx(float(np.mean(real_logits)), rel=1e-5)
     assert float(logs["critic_fake"]) == pytest.approx(float(np.mean(fake_logits)), rel=1e-5)
     assert gan.log_columns[-2:] == ["critic_real", "critic_fake"] and "critic(x)" in gan.progress_names.values()
+
+
+def seed_row(name, confident, fid, classes, low, high, steps=100):
+    return {"name": name, "steps": steps, "confident_share": confident, "domain_fid": fid, "classes_covered": classes,
+            "class_share_range": [low, high], "images_per_second": 1000}
+
+
+def test_over_seeds_gives_the_mean_and_the_sample_standard_deviation():
+    # By hand: confident 0.5, 0.6, 0.7 -> mean 0.6, sample std 0.1 (the population std, n in the denominator, would
+    # be 0.0816); FID 10, 20, 60 -> 30 and sqrt((400 + 100 + 900) / 2) = 26.458; classes 10, 9, 10 -> 9.6667, 0.5774.
+    per_seed = {0: [seed_row("a", 0.5, 10.0, 10, 0.06, 0.12)], 1: [seed_row("a", 0.6, 20.0, 9, 0.0, 0.2)],
+                2: [seed_row("a", 0.7, 60.0, 10, 0.08, 0.11)]}
+    (row,) = stabilization.over_seeds(per_seed)
+    assert row["seeds"] == [0, 1, 2] and row["steps"] == 100 and "images_per_second" not in row
+    assert (row["confident_share"], row["confident_share_std"]) == (0.6, 0.1)
+    assert (row["domain_fid"], row["domain_fid_std"]) == (30.0, 26.4575)
+    assert (row["classes_covered"], row["classes_covered_std"]) == (9.6667, 0.5774)
+    assert row["class_share_range"] == [0.0, 0.2] and row["domain_fid_values"] == [10.0, 20.0, 60.0]
+    table = stabilization.results_table([row])
+    assert table.splitlines()[0] == "| variant | steps | classes | confident > 0.9 | class shares | domain FID |"
+    assert table.splitlines()[2] == "| a | 100 | 9.67 ± 0.577 | 60.0 ± 10.0% | 0.0-20.0% | 30.0 ± 26.5 |"
+
+
+def test_over_seeds_refuses_a_missing_seed_or_different_budgets():
+    with pytest.raises(ValueError, match="measured for 1 of the 2 seeds"):
+        stabilization.over_seeds({0: [seed_row("a", 0.5, 1.0, 10, 0, 1)], 1: [seed_row("b", 0.5, 1.0, 10, 0, 1)]})
+    with pytest.raises(ValueError, match=r"different numbers of steps: \[100, 90\]"):
+        stabilization.over_seeds({0: [seed_row("a", 0.5, 1.0, 10, 0, 1)],
+                                  1: [seed_row("a", 0.5, 1.0, 10, 0, 1, steps=90)]})
+
+
+@pytest.mark.slow
+def test_compare_over_seeds_trains_each_seed_apart_and_scores_finished_runs_again(tmp_path):
+    from gan_tutorial.classifier import load_classifier
+
+    scorer = stabilization.Scorer.for_dataset("mnist", n=64, classifier=load_classifier("mnist"))
+    options = dict(epochs=1, limit=128, batch_size=32, width=8, compile_mode="graph", n_samples=4)
+    per_seed = stabilization.compare_over_seeds({"baseline": stabilization.VARIANTS["baseline"]}, (0, 1),
+                                                str(tmp_path), scorer=scorer, **options)
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["seed0", "seed1"]
+    assert [training.load_config(str(tmp_path / f"seed{seed}" / "baseline")).seed for seed in (0, 1)] == [0, 1]
+    figures = {seed: rows[0]["domain_fid"] for seed, rows in per_seed.items()}
+    assert figures[0] != figures[1], "another seed, other weights and noise"
+    log = (tmp_path / "seed1" / "baseline" / "log.csv").read_text()
+    again = stabilization.compare_over_seeds({"baseline": stabilization.VARIANTS["baseline"]}, (1,), str(tmp_path),
+                                             scorer=scorer, **options)
+    assert (tmp_path / "seed1" / "baseline" / "log.csv").read_text() == log, "a finished run is not trained again"
+    assert again[1][0]["domain_fid"] == figures[1]
+
+
+@pytest.mark.slow
+def test_measure_speeds_counts_every_critic_batch_of_a_step():
+    rows = stabilization.measure_speeds({"baseline": stabilization.alone(), "wgan": stabilization.alone(
+        loss="wgan-gp", n_critic=2)}, steps=2, batch_size=16, width=8)
+    assert [row["name"] for row in rows] == ["baseline", "wgan"]
+    for row, batches in zip(rows, (1, 2)):
+        assert row["ms_per_step"] > 0 and row["images_per_second"] == round(1000 * 16 * batches / row["ms_per_step"])
