@@ -13,8 +13,9 @@ The package keeps five layers; a module imports only its own layer and the ones 
 2. architectures, one module each on the core alone, never on one another: ``conditional``, ``stylegan``,
    ``cyclegan``, ``wgan``.
 3. the registry: ``architectures`` (``--model`` name -> plug-in) and ``config`` (``TrainConfig``, by sections).
-4. the trainer: ``training`` (one ``train`` for every architecture), ``distribute``, ``benchmark``; they reach an
-   architecture only through the registry.
+4. the trainer: ``training`` (one ``train`` for every architecture), ``distribute``, ``benchmark``, and
+   ``evaluation`` (scoring what a run made: the report of ``gan-tutorial evaluate``); they reach an architecture only
+   through the registry.
 5. front ends: the command line (``cli``), the notebooks' experiments (``stabilization``, ``game``) and the
    exercises (``exercises``, ``assignments``).
 """

@@ -5,7 +5,7 @@ import keras
 import numpy as np
 import pytest
 
-from gan_tutorial import cli, data
+from gan_tutorial import cli, data, evaluation
 from gan_tutorial.gan import seeded_noise
 
 
@@ -87,21 +87,15 @@ def test_bench_reports_three_modes(capsys):
     assert report["fastest"] in report["results"]
 
 
-@pytest.fixture
-def cached_classifier(mnist_classifier):
-    """The session's MNIST classifier, where 'evaluate' looks for it (the mnist_classifier fixture caches it there)."""
-    return mnist_classifier[0]
-
-
 def evaluate_npz(capsys, path, images, *options):
     np.savez(path, images=images)
     code, stdout, _ = run(capsys, "evaluate", str(path), "--dataset", "mnist", *options)
     assert code == 0
-    assert not (path.parent / cli.EVALUATION_FILE).exists()  # only a run directory keeps its report
+    assert not (path.parent / evaluation.EVALUATION_FILE).exists()  # only a run directory keeps its report
     return json.loads(stdout)
 
 
-def test_evaluate_real_digits_are_close_to_the_training_digits_and_noise_is_far(cached_classifier, tmp_path, capsys):
+def test_evaluate_real_digits_are_close_to_the_training_digits_and_noise_is_far(tmp_path, capsys):
     _, (x, _) = data.load_raw("mnist")
     report = evaluate_npz(capsys, tmp_path / "real.npz", x[:1000, :, :, None])
     assert report["n"] == 1000 and report["classes_covered"] == 10
@@ -116,7 +110,7 @@ def test_evaluate_real_digits_are_close_to_the_training_digits_and_noise_is_far(
     assert all(np.isfinite(r["kid"]["std"]) and r["kid"]["std"] >= 0 for r in (report, far))
 
 
-def test_evaluate_with_inception_features_uses_the_inception_model(cached_classifier, tmp_path, capsys, monkeypatch):
+def test_evaluate_with_inception_features_uses_the_inception_model(tmp_path, capsys, monkeypatch):
     from gan_tutorial import features
     from gan_tutorial.metrics import frechet_distance
 
@@ -135,7 +129,7 @@ def test_evaluate_with_inception_features_uses_the_inception_model(cached_classi
 
 
 @pytest.mark.slow
-def test_bench_quality_scores_the_generator_that_sample_uses(cached_classifier, tmp_path, capsys):
+def test_bench_quality_scores_the_generator_that_sample_uses(tmp_path, capsys):
     code, stdout, _ = run(capsys, "bench-quality", "--set", "width=8,batch_size=64,limit=128,compile_mode=graph",
                           "--max-seconds", "1", "--n", "200", "--out", str(tmp_path))
     assert code == 0 and len(stdout.strip().splitlines()) == 1  # one JSON line per configuration

@@ -7,7 +7,7 @@ package docstring states (``gan_tutorial/__init__.py``):
 1. core pieces: data, networks, losses, the GAN models, callbacks, metrics, run folders;
 2. architectures: one module each, built on the core only (never on each other);
 3. the registry of architectures and the TrainConfig that names one;
-4. the trainer: training, devices, speed;
+4. the trainer: training, devices, speed, and scoring what it trained;
 5. front ends: the command line, the notebooks' experiments, the exercises.
 
 A module may import its own layer or the ones below; the trainer and the command line reach an
@@ -23,12 +23,12 @@ LAYERS = {
         "features", "gan", "callbacks", "runs"},
     2: {"dcgan", "conditional", "stylegan", "cyclegan", "wgan"},
     3: {"architectures", "config"},
-    4: {"training", "distribute", "benchmark"},
+    4: {"training", "distribute", "benchmark", "evaluation"},
     5: {"cli", "__main__", "__init__", "stabilization", "game", "assignments", "exercises"},
 }
 LAYER_OF = {module: layer for layer, modules in LAYERS.items() for module in modules}
 ARCHITECTURES = LAYERS[2]
-NAMES_NO_ARCHITECTURE = {"training", "cli", "benchmark", "callbacks", "distribute"}
+NAMES_NO_ARCHITECTURE = {"training", "cli", "benchmark", "callbacks", "distribute", "evaluation"}
 
 
 def module_name(path):

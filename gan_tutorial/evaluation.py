@@ -1,0 +1,82 @@
+"""Scoring generated images: the report 'gan-tutorial evaluate' prints (FID, KID, Inception Score, the classifier's
+confident share and class shares), kept in a run folder as ``evaluation.json`` (notebooks 08 and 12).
+"""
+
+import json
+import os
+import time
+
+import numpy as np
+
+from gan_tutorial import data, runtime, training
+from gan_tutorial.features import INCEPTION_NOTE
+
+EVALUATION_FILE = "evaluation.json"  # what 'evaluate' prints, kept in the run directory it scored
+
+
+def which_generator(run_dir):
+    """Which generator a run's samples come from, in words: 'EMA (decay 0.999)' or 'raw'."""
+    ema = training.load_config(run_dir).ema
+    return f"EMA (decay {ema})" if ema else "raw"
+
+
+def load_samples(source, n, seed):
+    """Images in [-1, 1] from a run directory (generated) or a .npz of uint8 images (key 'images'), and the
+    labels they were drawn for (a conditional run: every class in turn; a .npz: its 'labels', if any) or None."""
+    if os.path.isdir(source):
+        return training.draw_samples(source, n, seed)
+    with np.load(source) as f:
+        if "images" not in f:
+            raise ValueError(f"{source} has no array 'images' (keys: {list(f.keys())}).")
+        return data.to_model_range(f["images"]), (f["labels"] if "labels" in f else None)
+
+
+def save_evaluation(run_dir, report):
+    """Write ``report`` to ``run_dir``/evaluation.json, the JSON that 'evaluate' prints, whole or not at all."""
+    def write(path):
+        with open(path, "w") as f:
+            f.write(json.dumps(report, indent=2) + "\n")
+
+    runtime.replace_atomically(os.path.join(run_dir, EVALUATION_FILE), write)
+
+
+def evaluation_report(source, dataset="mnist", features="domain", n=10000, threshold=0.9, seed=0, data_dir=None):
+    """The report 'gan-tutorial evaluate' prints (the defaults are the command's): FID, KID, Inception Score, confident
+    share and class shares of ``n`` images drawn with ``seed`` from a run directory's sampling generator, or of the
+    images of a .npz written by 'sample', against as many real training images of ``dataset``.
+
+    ``features``: "domain" (the dataset's classifier) or "inception" (InceptionV3, downloaded on first use).
+    """
+    from gan_tutorial import features as feature_models
+    from gan_tutorial.classifier import load_classifier
+    from gan_tutorial.metrics import label_agreement, quality_report
+
+    started = time.perf_counter()
+    images, labels = load_samples(source, n, seed)
+    expected = data.IMAGE_SHAPES[dataset]
+    if images.shape[1] != expected[0] and images.shape[3:] == expected[2:]:  # a style generator's 32 x 32 digits
+        images = data.fit_size(images, expected[0])
+    if images.shape[1:] != expected:
+        raise ValueError(f"Images have shape {images.shape[1:]}, but {dataset} images are {expected}.")
+    classifier = load_classifier(dataset, data_dir)
+    inception = features == "inception"
+    model = feature_models.inception_model(expected) if inception else feature_models.domain_model(classifier)
+    real = feature_models.real_images(dataset, len(images), "train", data_dir, seed)
+    # InceptionV3 at 299x299 takes minutes on a CPU: smaller batches, and a progress bar.
+    options = {"batch_size": 50, "verbose": 1} if inception else {}
+    probabilities = classifier.predict(images, batch_size=500, verbose=0)
+    report = quality_report(feature_models.extract(model, images, **options),
+                            feature_models.extract(model, real, **options),
+                            probabilities, threshold, data.CLASS_NAMES[dataset], seed=seed)
+    if labels is not None:  # a conditional GAN's samples: does the classifier read the class they were drawn for?
+        report["label_agreement"] = label_agreement(probabilities, labels, threshold, data.CLASS_NAMES[dataset])
+    report["settings"] = {
+        "source": source, "dataset": dataset, "seed": seed, "n_generated": len(images),
+        "n_real": len(real), "real_split": "train",
+        "features": f"{features} ({model.output_shape[-1]} per image)"
+                    + (f": {INCEPTION_NOTE}" if inception else ""),
+        "inception_score_classes": f"the {dataset} classifier's {classifier.output_shape[-1]} classes",
+        "generator": which_generator(source) if os.path.isdir(source) else None,
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+    return report
