@@ -14,8 +14,8 @@ The package keeps five layers; a module imports only its own layer and the ones 
    ``cyclegan``, ``wgan``.
 3. the registry: ``architectures`` (``--model`` name -> plug-in) and ``config`` (``TrainConfig``, by sections).
 4. the trainer: ``training`` (one ``train`` for every architecture), ``distribute``, ``benchmark``, and
-   ``evaluation`` (scoring what a run made: the report of ``gan-tutorial evaluate``); they reach an architecture only
-   through the registry.
+   ``evaluation`` (scoring what a run made: the report of ``gan-tutorial evaluate``), ``reference`` (the reference runs
+   the package ships, and the scores to expect); they reach an architecture only through the registry.
 5. front ends: the command line (``cli``), the notebooks' experiments (``stabilization``, ``game``) and the
    exercises (``exercises``, ``assignments``).
 """

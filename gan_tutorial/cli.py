@@ -14,10 +14,11 @@ import sys
 
 import numpy as np
 
-from gan_tutorial import architectures, assignments, benchmark, data, distribute, faults, training
+from gan_tutorial import architectures, assignments, benchmark, data, distribute, faults, reference, training
 from gan_tutorial.callbacks import TrainingDivergedError
 from gan_tutorial.config import SECTION_OF
-from gan_tutorial.evaluation import EVALUATION_FILE, evaluation_report, save_evaluation, which_generator
+from gan_tutorial.evaluation import (EVALUATION_FILE, describe_expected, evaluation_report, save_evaluation,
+                                     which_generator)
 from gan_tutorial.features import INCEPTION_NOTE
 from gan_tutorial.gan import COMPILE_MODES, STABILIZER_FIELDS
 from gan_tutorial.layers import DIFFAUGMENT_POLICIES
@@ -200,7 +201,7 @@ def build_parser():
                             "FID (with --fid-every) and the sample grid per epoch")
 
     sample = commands.add_parser("sample", help="write generated images (uint8) from a run's latest checkpoint")
-    sample.add_argument("run_dir")
+    _run_or_reference(sample, "draw from")
     sample.add_argument("--n", type=POSITIVE_INT, default=64)
     sample.add_argument("--out", required=True, help="a .npz file; images are under the key 'images'")
     sample.add_argument("--seed", type=SEED, default=0)
@@ -211,8 +212,8 @@ def build_parser():
                              "image; 0.7 trades variety for quality)")
 
     translate = commands.add_parser("translate", help="translate a picture or a folder with a trained CycleGAN run")
-    translate.add_argument("run_dir")
-    translate.add_argument("input", help="a picture, or a folder of pictures (subfolders too)")
+    _run_or_reference(translate, "translate with")
+    translate.add_argument("input", nargs="?", help="a picture, or a folder of pictures (subfolders too)")
     translate.add_argument("--out", required=True, help="the translated picture (a folder for a folder), same size")
     translate.add_argument("--direction", choices=("a2b", "b2a"), default="a2b",
                            help="a2b: --dataset -> --dataset-b of the run; b2a: back")
@@ -330,7 +331,23 @@ def run_train(args):
     return 130 if result.interrupted else 0
 
 
+def _run_or_reference(parser, verb):
+    """A run folder or ``--pretrained NAME``, one of them, as ``args.run_dir`` (``_chosen_run``)."""
+    parser.add_argument("run_dir", nargs="?", help=f"the run folder to {verb} (left out with --pretrained)")
+    parser.add_argument("--pretrained", metavar="NAME",
+                        help=f"{verb} a reference run the package ships instead of a run of yours: "
+                             f"{', '.join(reference.names()) or 'none yet'}")
+
+
+def _chosen_run(args):
+    """``args.run_dir`` after ``--pretrained``: the reference run's folder."""
+    if (args.run_dir is None) == (args.pretrained is None):
+        raise ValueError("give a run folder or --pretrained NAME, one of them.")
+    return reference.run_dir(args.pretrained) if args.pretrained else args.run_dir
+
+
 def run_sample(args):
+    args.run_dir = _chosen_run(args)
     config = training.load_config(args.run_dir)
     images, labels, which = architectures.architecture_of(config).sample(args.run_dir, config, args.n, args.seed,
                                                                          args.label, args.truncation)
@@ -343,6 +360,11 @@ def run_sample(args):
 
 
 def run_translate(args):
+    if args.pretrained and args.input is None:  # translate --pretrained NAME PICTURE: the one path is the picture
+        args.run_dir, args.input = None, args.run_dir
+    args.run_dir = _chosen_run(args)
+    if args.input is None:
+        raise ValueError("give the picture or the folder of pictures to translate.")
     written = architectures.translate(args.run_dir, args.input, args.out, args.direction)
     print(f"Wrote {args.out}" if len(written) == 1 and written[0] == args.out
           else f"Wrote {len(written)} translated pictures under {args.out}")
@@ -364,7 +386,9 @@ def run_evaluate(args):
         report = evaluation_report(args.source, args.dataset, args.features, args.n, args.threshold, args.seed,
                                    args.data_dir)
     print(json.dumps(report, indent=2))
-    if os.path.isdir(args.source):  # a run keeps its latest report beside its checkpoints
+    if describe_expected(report):
+        print(describe_expected(report), file=sys.stderr)
+    if os.path.isdir(args.source) and not reference.is_reference(args.source):  # a run keeps its latest report
         save_evaluation(args.source, report)
     return 0
 

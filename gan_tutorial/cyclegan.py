@@ -312,10 +312,13 @@ def restore_translators(run_dir):
     if model != "cyclegan":
         raise ValueError(f"{run_dir} holds a {model} run, not a CycleGAN: translate needs --model "
                          "cyclegan.")
-    shape, width = tuple(settings["image_shape"]), settings["width"]
-    translators = restore_networks(run_dir, generator_ab=build_translator(shape, width, name="generator_ab"),
-                                   generator_ba=build_translator(shape, width, name="generator_ba"))
+    translators = restore_networks(run_dir, **translator_networks(tuple(settings["image_shape"]), settings["width"]))
     return translators["generator_ab"], translators["generator_ba"]
+
+
+def translator_networks(shape, width):
+    """{checkpoint name: new translator} of a CycleGAN's two directions."""
+    return {name: build_translator(shape, width, name=name) for name in ("generator_ab", "generator_ba")}
 
 
 def translate_picture(translator, picture):
@@ -477,6 +480,10 @@ class CycleGANs(Architecture):
     def export(self, gan, run_dir):
         """Write the two translators (``CycleGAN.save_translators``)."""
         gan.save_translators(run_dir)
+
+    def sampling_networks(self, config):
+        """The two translators, G: A -> B and F: B -> A."""
+        return translator_networks(config.image_shape, config.width)
 
     def restore(self, run_dir, config):
         """(G: A -> B, F: B -> A) of the newest checkpoint."""

@@ -8,10 +8,11 @@ import time
 
 import numpy as np
 
-from gan_tutorial import data, runtime, training
+from gan_tutorial import data, reference, runtime, training
 from gan_tutorial.features import INCEPTION_NOTE
+from gan_tutorial.plots import read_log
+from gan_tutorial.runs import EVALUATION_FILE
 
-EVALUATION_FILE = "evaluation.json"  # what 'evaluate' prints, kept in the run directory it scored
 
 
 def which_generator(run_dir):
@@ -79,4 +80,25 @@ def evaluation_report(source, dataset="mnist", features="domain", n=10000, thres
         "generator": which_generator(source) if os.path.isdir(source) else None,
         "seconds": round(time.perf_counter() - started, 1),
     }
+    if os.path.isdir(source):  # a run of a reference's settings: where it falls against the reference's seeds
+        matched = reference.expected_for(training.load_config(source))
+        places = matched and reference.verdict(report, matched[1])
+        if places:
+            seeds = matched[1]["seeds"].values()
+            log_path = os.path.join(source, "log.csv")  # a reference run keeps none
+            log = read_log(log_path) if os.path.exists(log_path) else {}
+            report["expected"] = {
+                "reference": matched[0], "seeds": len(seeds), **places, "steps": int(log["step"][-1]) if log else None,
+                "reference_steps": ([min(seed["steps"] for seed in seeds), max(seed["steps"] for seed in seeds)]
+                                    if all("steps" in seed for seed in seeds) else None)}
     return report
+
+
+def describe_expected(report):
+    """The report's comparison with its reference run in one line (``reference.describe_verdict``), or None."""
+    expected = report.get("expected")
+    if not expected:
+        return None
+    places = {metric: expected[metric] for metric in reference.BAND_METRICS}
+    return reference.describe_verdict(expected["reference"], places, expected["seeds"], expected["steps"],
+                                      expected["reference_steps"])

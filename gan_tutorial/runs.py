@@ -7,8 +7,9 @@
   config sections (``compile`` adds the optimizers);
 - ``training_data(config, images, data_dir)`` and ``dataset(config, images, labels)``: what it trains on;
 - ``epoch_callbacks(config, run_dir, data_dir, clock, steps_per_epoch)``: its sample grid every epoch;
-- ``export(gan, run_dir)``, ``restore(run_dir, config)`` and ``sample(run_dir, config, n)``: what
-  ``sample``, ``evaluate`` and the FID monitor load from a run.
+- ``export(gan, run_dir)``, ``sampling_networks(config)``, ``restore(run_dir, config)`` and
+  ``sample(run_dir, config, n)``: what ``sample``, ``evaluate``, the FID monitor and a shipped reference run
+  (``reference``) load from a run.
 
 The class itself is the DCGAN's implementation (noise -> images; notebooks 2-9); another architecture
 overrides what it does differently (``stylegan.StyleGAN`` only its generator). ``architectures.REGISTRY``
@@ -24,6 +25,8 @@ import tensorflow as tf
 from gan_tutorial import checkpoints, data
 from gan_tutorial.callbacks import SampleGrid
 from gan_tutorial.gan import build_gan, compile_gan, generate, generator_of, sampling_generator, seeded_noise
+
+EVALUATION_FILE = "evaluation.json"  # what 'gan-tutorial evaluate' prints, kept in the run directory it scored
 
 
 def read_settings(run_dir):
@@ -128,10 +131,15 @@ class Architecture:
         """Save the finished sampling generator (the EMA one, if kept) as generator.keras."""
         sampling_generator(gan).save(os.path.join(run_dir, "generator.keras"))
 
+    def sampling_networks(self, config):
+        """{checkpoint name: new network} of what a finished run is used for: the sampling generator (the EMA one
+        for a run with ``ema``). ``restore`` loads them; a reference run (``reference.export``) keeps only them."""
+        return {"ema_generator" if config.ema else "generator": self.generator(config)}
+
     def restore(self, run_dir, config):
         """The sampling generator of the newest checkpoint in ``run_dir`` (the EMA one for a run with ``ema``)."""
-        name = "ema_generator" if config.ema else "generator"
-        return restore_networks(run_dir, **{name: self.generator(config)})[name]
+        (network,) = restore_networks(run_dir, **self.sampling_networks(config)).values()
+        return network
 
     def sample(self, run_dir, config, n, seed=0, label=None, truncation=1.0):
         """(images in [-1, 1], the labels they were drawn for or None, what they are in words) from a run.

@@ -28,7 +28,7 @@ import os
 import numpy as np
 import tensorflow as tf
 
-from gan_tutorial import benchmark, callbacks, checkpoints, distribute, plots
+from gan_tutorial import benchmark, callbacks, checkpoints, distribute, plots, reference
 from gan_tutorial.architectures import architecture_of
 from gan_tutorial.config import (ARCHITECTURE_FIELDS, DEFAULT_MAX_SECONDS, TrainConfig,  # noqa: F401 (re-exported)
                                  default_max_seconds, default_upsampling, load_config, write_config)
@@ -98,12 +98,16 @@ class TrainResult:
     interrupted: bool
 
 
-def restore_generator(run_dir):
+def restore_generator(run_dir=None, pretrained=None):
     """The sampling generator of the latest checkpoint in ``run_dir`` (noise (N, latent_dim) -> images in [-1, 1];
-    for a conditional run [noise, labels (N,)] -> images).
+    for a conditional run [noise, labels (N,)] -> images), or of the reference run the package ships as
+    ``pretrained`` (``reference.names()``; no training needed).
 
     For a run with ``ema`` that is the averaged generator.
     """
+    if (run_dir is None) == (pretrained is None):
+        raise ValueError("give a run folder or the name of a reference run (pretrained=...), one of them.")
+    run_dir = reference.run_dir(pretrained) if pretrained else run_dir
     config = load_config(run_dir)
     return architecture_of(config).restore(run_dir, config)
 

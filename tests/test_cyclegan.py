@@ -243,6 +243,24 @@ def test_translate_writes_pictures_of_the_inputs_size(cycle_run, tmp_path, capsy
     assert tf.io.decode_png(tf.io.read_file(str(tmp_path / "out" / "sub" / "p1.png"))).shape == (40, 46, 3)
 
 
+def test_translate_pretrained_uses_the_exported_translators(cycle_run, tmp_path, monkeypatch):
+    # Fails if the reference kept one translator only, or another run's: the pictures would differ.
+    from gan_tutorial import reference
+
+    run_dir, a = cycle_run
+    monkeypatch.setattr(reference, "REFERENCE_DIR", str(tmp_path / "reference"))
+    reference.export(run_dir, "pictures")
+    source, written = os.path.join(a, "p0.png"), []
+    for direction in ("a2b", "b2a"):
+        for chosen in (["--pretrained", "pictures"], [run_dir]):
+            out = str(tmp_path / f"{direction}{len(written)}.png")
+            assert cli.main(["translate", *chosen, source, "--out", out, "--direction", direction]) == 0
+            written.append(tf.io.decode_png(tf.io.read_file(out)).numpy())
+    np.testing.assert_array_equal(written[0], written[1])
+    np.testing.assert_array_equal(written[2], written[3])
+    assert not np.array_equal(written[0], written[2])
+
+
 def test_translate_applies_the_translator_of_its_direction_to_the_resized_picture(cycle_run, tmp_path):
     run_dir, a = cycle_run
     source = os.path.join(a, "p0.png")

@@ -23,12 +23,12 @@ LAYERS = {
         "features", "gan", "callbacks", "runs"},
     2: {"dcgan", "conditional", "stylegan", "cyclegan", "wgan"},
     3: {"architectures", "config"},
-    4: {"training", "distribute", "benchmark", "evaluation"},
+    4: {"training", "distribute", "benchmark", "evaluation", "reference"},
     5: {"cli", "__main__", "__init__", "stabilization", "game", "assignments", "exercises"},
 }
 LAYER_OF = {module: layer for layer, modules in LAYERS.items() for module in modules}
 ARCHITECTURES = LAYERS[2]
-NAMES_NO_ARCHITECTURE = {"training", "cli", "benchmark", "callbacks", "distribute", "evaluation"}
+NAMES_NO_ARCHITECTURE = {"training", "cli", "benchmark", "callbacks", "distribute", "evaluation", "reference"}
 
 
 def module_name(path):

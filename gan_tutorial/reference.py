@@ -1,0 +1,175 @@
+"""Reference runs shipped with the package: a trained generator per headline run, and the scores to expect.
+
+A reference run is a run folder cut down to what using it needs: its ``config.json`` and one checkpoint that holds only
+the architecture's ``sampling_networks`` (the EMA generator; a CycleGAN's two translators), with no discriminator and
+no optimizer state. Whatever reads a run folder reads it: ``gan-tutorial sample --pretrained NAME``, ``translate
+--pretrained NAME``, ``training.restore_generator(pretrained=NAME)``, ``evaluation.evaluation_report``.
+
+``EXPECTED`` (expected.json) holds, per reference, the settings its runs share, each seed's scores (from
+``gan-tutorial evaluate``: 10,000 samples, the domain features) and where they were measured; ``verdict`` places
+another run's report against them, and ``gan-tutorial evaluate RUN`` prints it for a run of the same settings.
+"""
+
+import json
+import os
+import shutil
+
+import tensorflow as tf
+
+from gan_tutorial import checkpoints
+from gan_tutorial.architectures import architecture_of
+from gan_tutorial.config import load_config
+from gan_tutorial.runs import EVALUATION_FILE, restore_networks
+
+REFERENCE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "reference")
+EXPECTED = "expected.json"
+# The settings a run shares with a reference for the reference's scores to say what it should reach.
+MATCHED_SETTINGS = ("dataset", "model", "conditional", "dataset_b", "max_seconds", "epochs", "width", "batch_size")
+# The figures compared, and which way is better.
+BAND_METRICS = {"confident_share": "higher", "fid": "lower", "classes_covered": "higher"}
+
+
+def names(folder=None):
+    """The reference runs the package ships, by name."""
+    folder = folder or REFERENCE_DIR
+    if not os.path.isdir(folder):
+        return []
+    return sorted(name for name in os.listdir(folder) if os.path.exists(os.path.join(folder, name, "config.json")))
+
+
+def run_dir(name, folder=None):
+    """The folder of the reference run ``name``: use it wherever a run folder goes."""
+    if name not in names(folder):
+        shipped = ", ".join(names(folder)) or "none"
+        raise ValueError(f"no reference run named {name!r}; the package ships: {shipped}.")
+    return os.path.join(folder or REFERENCE_DIR, name)
+
+
+def is_reference(path):
+    """Whether ``path`` is a reference run the package ships (nothing writes into those)."""
+    return os.path.dirname(os.path.abspath(path)) == REFERENCE_DIR
+
+
+def export(source, name, folder=None):
+    """Write the finished run ``source`` as the reference run ``name``: its config.json and a checkpoint of its
+    ``sampling_networks`` alone (same checkpoint names and step, so the run's own loaders read it). Returns the
+    folder."""
+    config = load_config(source)
+    networks = restore_networks(source, **architecture_of(config).sampling_networks(config))
+    target = os.path.join(folder or REFERENCE_DIR, name)
+    shutil.rmtree(target, ignore_errors=True)
+    os.makedirs(target)
+    shutil.copy(os.path.join(source, "config.json"), os.path.join(target, "config.json"))
+    step = checkpoints.numbers(os.path.join(source, "checkpoints"))[0]
+    checkpoints.save(tf.train.Checkpoint(**networks), os.path.join(target, "checkpoints"), step, keep=1)
+    return target
+
+
+def load_expected(folder=None):
+    """{name: {"settings": {...}, "seeds": {seed: {metric: value}}, ...}} of every reference measured so far."""
+    path = os.path.join(folder or REFERENCE_DIR, EXPECTED)
+    if not os.path.exists(path):
+        return {}
+    with open(path) as file:
+        return json.load(file)
+
+
+def record(name, config, reports, folder=None, steps=None, **facts):
+    """Write into ``EXPECTED`` the scores of ``name``'s runs: ``reports`` is {seed: an evaluation report} of runs
+    of ``config``'s settings, ``steps`` {seed: training steps} (a time budget's steps depend on the machine);
+    ``facts`` says where and on what they were measured (machine, data)."""
+    folder = folder or REFERENCE_DIR
+    expected = load_expected(folder)
+    ns = {report["n"] for report in reports.values()}
+    if len(ns) != 1:
+        raise ValueError(f"the reports of {name} score different numbers of samples: {sorted(ns)}")
+    expected[name] = {
+        "settings": {key: getattr(config, key) for key in MATCHED_SETTINGS}, "n": ns.pop(),
+        "seeds": {str(seed): {**{metric: report[metric] for metric in BAND_METRICS},
+                              **({"steps": steps[seed]} if steps else {})} for seed, report in reports.items()},
+        **facts}
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, EXPECTED), "w") as file:
+        json.dump(expected, file, indent=1, sort_keys=True)
+        file.write("\n")
+
+
+def expected_for(config, folder=None):
+    """(name, entry) of the reference measured with ``config``'s settings (``MATCHED_SETTINGS``), or None."""
+    for name, entry in load_expected(folder).items():
+        if all(entry["settings"].get(key) == getattr(config, key) for key in MATCHED_SETTINGS):
+            return name, entry
+    return None
+
+
+def verdict(report, entry):
+    """Where ``report``'s figures fall against ``entry``'s seeds: {metric: {"value", "range": [lowest, highest],
+    "place": "within" | "better" | "worse"}}; None where the report scored another number of samples (FID depends
+    on it) or other features."""
+    if report["n"] != entry["n"] or not str(report.get("settings", {}).get("features", "domain")).startswith("domain"):
+        return None
+    places = {}
+    for metric, better in BAND_METRICS.items():
+        values = [scores[metric] for scores in entry["seeds"].values()]
+        low, high = min(values), max(values)
+        value = report[metric]
+        place = "within" if low <= value <= high else "better" if (value > high) == (better == "higher") else "worse"
+        places[metric] = {"value": value, "range": [low, high], "place": place}
+    return places
+
+
+def describe_verdict(name, places, seeds, steps=None, reference_steps=None):
+    """``verdict`` in words, one line; a run worse than every reference seed on a figure is pointed to notebook 09.
+    ``steps`` (the run's) and ``reference_steps`` (the seeds' range) are said when they differ by more than a fifth:
+    the same time budget trains more steps on a faster machine."""
+    def show(metric, value):
+        return f"{100 * value:.1f}%" if metric == "confident_share" else f"{value:g}"
+
+    parts = [f"{metric} {show(metric, place['value'])}: {place['place']} "
+             f"({show(metric, place['range'][0])} to {show(metric, place['range'][1])})"
+             for metric, place in places.items()]
+    line = f"Against the reference run {name!r} ({seeds} seeds, the same settings): " + "; ".join(parts) + "."
+    if steps and reference_steps and not 0.8 * reference_steps[0] <= steps <= 1.2 * reference_steps[1]:
+        line += (f" This run trained {steps:,} steps, the reference's seeds {reference_steps[0]:,} to "
+                 f"{reference_steps[1]:,}: compare runs of similar steps.")
+    if any(place["place"] == "worse" for place in places.values()):
+        line += (" Worse than every seed of the reference: notebook 09 shows what to look at (mode collapse, the "
+                 "stabilizers).")
+    return line
+
+
+def main(argv=None):
+    """``python -m gan_tutorial.reference NAME RUN [RUN ...]``: ship the first run's generator as the reference run
+    NAME, and record every run's scores (each run's evaluation.json, from ``gan-tutorial evaluate RUN``) as the seeds
+    a run of the same settings is compared with."""
+    import argparse
+
+    from gan_tutorial.plots import read_log
+    from gan_tutorial.runtime import describe_device
+
+    parser = argparse.ArgumentParser(prog="python -m gan_tutorial.reference", description=main.__doc__)
+    parser.add_argument("name")
+    parser.add_argument("runs", nargs="+", help="finished runs of the same settings and different seeds")
+    parser.add_argument("--data", required=True, help="what they trained on, in words (e.g. 'MNIST, 60,000 digits')")
+    arguments = parser.parse_args(argv)
+    configs = [load_config(run) for run in arguments.runs]
+    reports = {}
+    for run, config in zip(arguments.runs, configs):
+        if {key: getattr(config, key) for key in MATCHED_SETTINGS} != {key: getattr(configs[0], key)
+                                                                       for key in MATCHED_SETTINGS}:
+            raise ValueError(f"{run} was trained with other settings than {arguments.runs[0]}")
+        with open(os.path.join(run, EVALUATION_FILE)) as file:
+            reports[config.seed] = json.load(file)
+    if len(reports) != len(arguments.runs):
+        raise ValueError("the runs must have different seeds")
+    steps = {config.seed: int(read_log(os.path.join(run, "log.csv"))["step"][-1])
+             for run, config in zip(arguments.runs, configs)}
+    export(arguments.runs[0], arguments.name)
+    record(arguments.name, configs[0], reports, steps=steps, machine=describe_device(), data=arguments.data,
+           shipped_seed=configs[0].seed)
+    print(f"Shipped {arguments.runs[0]} as the reference run {arguments.name!r}, with the scores of seeds "
+          f"{sorted(reports)}")
+
+
+if __name__ == "__main__":
+    main()
