@@ -1,6 +1,7 @@
 """Reference runs: a run cut down to its sampling networks loads wherever a run does, and a run's scores are placed
 against the reference's seeds."""
 
+import dataclasses
 import json
 import os
 
@@ -144,3 +145,20 @@ def test_every_shipped_reference_loads_and_scores_as_its_seeds_did(name):
     assert min(shares) - 0.06 <= report["confident_share"] <= max(shares) + 0.06, (report["confident_share"], shares)
     assert report["classes_covered"] >= min(seed["classes_covered"] for seed in entry["seeds"].values())
     assert entry["shipped_seed"] == config.seed
+
+
+@pytest.mark.slow
+def test_the_shipping_command_exports_the_first_run_and_records_every_seed(tiny_run, shipped, tmp_path, capsys):
+    config = training.load_config(tiny_run)
+    other_seed, other_width = str(tmp_path / "seed1"), str(tmp_path / "width4")
+    training.train(dataclasses.replace(config, seed=1), other_seed, verbose=False)
+    training.train(dataclasses.replace(config, width=4), other_width, verbose=False)
+    for run in (tiny_run, other_seed, other_width):
+        assert cli.main(["evaluate", run, "--dataset", "mnist", "--n", "100"]) == 0
+    reference.main(["tiny", tiny_run, other_seed, "--data", "128 MNIST digits"])
+    entry = reference.load_expected()["tiny"]
+    assert sorted(entry["seeds"]) == ["0", "1"] and entry["shipped_seed"] == 0 and entry["data"] == "128 MNIST digits"
+    assert entry["seeds"]["1"]["steps"] == 4 and entry["n"] == 100
+    assert "Shipped" in capsys.readouterr().out and reference.names() == ["tiny"]
+    with pytest.raises(ValueError, match="other settings"):
+        reference.main(["tiny", tiny_run, other_width, "--data", "128 MNIST digits"])
