@@ -14,7 +14,6 @@ from gan_tutorial.plots import read_log
 from gan_tutorial.runs import EVALUATION_FILE
 
 
-
 def which_generator(run_dir):
     """Which generator a run's samples come from, in words: 'EMA (decay 0.999)' or 'raw'."""
     ema = training.load_config(run_dir).ema

@@ -10,6 +10,7 @@ no optimizer state. Whatever reads a run folder reads it: ``gan-tutorial sample 
 another run's report against them, and ``gan-tutorial evaluate RUN`` prints it for a run of the same settings.
 """
 
+import dataclasses
 import json
 import os
 import shutil
@@ -23,10 +24,18 @@ from gan_tutorial.runs import EVALUATION_FILE, restore_networks
 
 REFERENCE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "reference")
 EXPECTED = "expected.json"
-# The settings a run shares with a reference for the reference's scores to say what it should reach.
-MATCHED_SETTINGS = ("dataset", "model", "conditional", "dataset_b", "max_seconds", "epochs", "width", "batch_size")
-# The figures compared, and which way is better.
+# A run is compared with a reference trained with every setting the same but these (they change no image, or, for
+# the seed, are what the reference's seeds vary).
+UNMATCHED_SETTINGS = ("seed", "compile_mode", "n_samples", "tensorboard")
+# The figures compared, which way is better, and their names in words.
 BAND_METRICS = {"confident_share": "higher", "fid": "lower", "classes_covered": "higher"}
+METRIC_NAMES = {"confident_share": "confident share", "fid": "domain FID", "classes_covered": "classes"}
+
+
+def settings_of(config):
+    """A TrainConfig's settings that a reference must share with a run, as JSON writes them (flat)."""
+    flat = {name: value for section in dataclasses.asdict(config).values() for name, value in section.items()}
+    return json.loads(json.dumps({name: value for name, value in flat.items() if name not in UNMATCHED_SETTINGS}))
 
 
 def names(folder=None):
@@ -84,7 +93,7 @@ def record(name, config, reports, folder=None, steps=None, **facts):
     if len(ns) != 1:
         raise ValueError(f"the reports of {name} score different numbers of samples: {sorted(ns)}")
     expected[name] = {
-        "settings": {key: getattr(config, key) for key in MATCHED_SETTINGS}, "n": ns.pop(),
+        "settings": settings_of(config), "n": ns.pop(),
         "seeds": {str(seed): {**{metric: report[metric] for metric in BAND_METRICS},
                               **({"steps": steps[seed]} if steps else {})} for seed, report in reports.items()},
         **facts}
@@ -95,9 +104,10 @@ def record(name, config, reports, folder=None, steps=None, **facts):
 
 
 def expected_for(config, folder=None):
-    """(name, entry) of the reference measured with ``config``'s settings (``MATCHED_SETTINGS``), or None."""
+    """(name, entry) of the reference measured with ``config``'s settings (``settings_of``), or None."""
+    settings = settings_of(config)
     for name, entry in load_expected(folder).items():
-        if all(entry["settings"].get(key) == getattr(config, key) for key in MATCHED_SETTINGS):
+        if entry["settings"] == settings:
             return name, entry
     return None
 
@@ -125,7 +135,7 @@ def describe_verdict(name, places, seeds, steps=None, reference_steps=None):
     def show(metric, value):
         return f"{100 * value:.1f}%" if metric == "confident_share" else f"{value:g}"
 
-    parts = [f"{metric} {show(metric, place['value'])}: {place['place']} "
+    parts = [f"{METRIC_NAMES[metric]} {show(metric, place['value'])}: {place['place']} "
              f"({show(metric, place['range'][0])} to {show(metric, place['range'][1])})"
              for metric, place in places.items()]
     line = f"Against the reference run {name!r} ({seeds} seeds, the same settings): " + "; ".join(parts) + "."
@@ -155,8 +165,7 @@ def main(argv=None):
     configs = [load_config(run) for run in arguments.runs]
     reports = {}
     for run, config in zip(arguments.runs, configs):
-        if {key: getattr(config, key) for key in MATCHED_SETTINGS} != {key: getattr(configs[0], key)
-                                                                       for key in MATCHED_SETTINGS}:
+        if settings_of(config) != settings_of(configs[0]):
             raise ValueError(f"{run} was trained with other settings than {arguments.runs[0]}")
         with open(os.path.join(run, EVALUATION_FILE)) as file:
             reports[config.seed] = json.load(file)

@@ -88,8 +88,8 @@ def test_verdict_places_each_figure_against_the_seeds_range_with_its_better_dire
     assert reference.verdict({**report, "confident_share": 0.9, "fid": 30.0}, ENTRY)["fid"]["place"] == "worse"
     assert reference.verdict({**report, "confident_share": 0.9}, ENTRY)["confident_share"]["place"] == "better"
     line = reference.describe_verdict("mnist", places, 3)
-    assert line.startswith("Against the reference run 'mnist' (3 seeds, the same settings): confident_share 83.0%: "
-                           "within (80.0% to 85.0%); fid 15: better (20 to 25); classes_covered 9: worse (10 to 10).")
+    assert line.startswith("Against the reference run 'mnist' (3 seeds, the same settings): confident share 83.0%: "
+                           "within (80.0% to 85.0%); domain FID 15: better (20 to 25); classes 9: worse (10 to 10).")
     assert "notebook 09" in line and "steps" not in line
     assert "This run trained 5,000 steps, the reference's seeds 10,000 to 11,000" in reference.describe_verdict(
         "mnist", places, 3, 5000, [10000, 11000])
@@ -109,6 +109,7 @@ def test_record_keeps_the_settings_that_a_run_must_share_to_be_compared(shipped)
     assert saved["settings"]["max_seconds"] == config.max_seconds == 300
     assert reference.expected_for(TrainConfig.for_dataset("mnist", seed=2))[0] == "mnist"  # seeds do not matter
     assert reference.expected_for(TrainConfig.for_dataset("mnist", max_seconds=900)) is None
+    assert reference.expected_for(TrainConfig.for_dataset("mnist", ema=0.0)) is None  # nor a stabilizer less
     assert reference.expected_for(TrainConfig.for_dataset("cifar10")) is None
     with pytest.raises(ValueError, match="different numbers of samples"):
         reference.record("mnist", config, {0: {**reports[0], "n": 10}, 1: reports[1]})
