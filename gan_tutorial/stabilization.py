@@ -331,34 +331,101 @@ def load_reference(path=REFERENCE):
         return json.load(file)
 
 
+# The settings a recorded row must share with a new measurement for the two to sit in one table.
+TABLE_SETTINGS = ("dataset", "training_images", "epochs", "samples", "tensorflow", "keras")
+
+
+def record_row(path, settings, seed, row):
+    """Add one (seed, variant) row to the table at ``path`` (replacing that pair's earlier row) and recompute its
+    ``rows`` over seeds for every variant measured on all of ``settings["seeds"]``; ``missing`` lists the pairs not
+    measured yet. Several processes may record into one file: each change holds ``path``.lock and replaces the file
+    in one step, so a reader never sees half a table."""
+    import json
+    import time
+
+    lock = path + ".lock"
+    while True:
+        try:
+            os.close(os.open(lock, os.O_CREAT | os.O_EXCL))
+            break
+        except FileExistsError:
+            time.sleep(0.2)
+    try:
+        table = load_reference(path) if os.path.exists(path) else {"settings": settings, "per_seed": {}}
+        rows = [r for r in table["per_seed"].get(str(seed), []) if r["name"] != row["name"]]
+        table["per_seed"][str(seed)] = rows + [row]
+        table["settings"]["seeds"] = sorted(set(table["settings"]["seeds"]) | set(settings["seeds"]))
+        seeds = table["settings"]["seeds"]
+        names = list(dict.fromkeys(r["name"] for s in seeds for r in table["per_seed"].get(str(s), [])))
+        done = {s: {r["name"] for r in table["per_seed"].get(str(s), [])} for s in seeds}
+        complete = [n for n in names if all(n in done[s] for s in seeds)]
+        table["rows"] = over_seeds({s: [r for r in table["per_seed"][str(s)] if r["name"] in complete]
+                                    for s in seeds}) if complete else []
+        table["missing"] = [[s, n] for s in seeds for n in names if n not in done[s]]
+        partial = path + ".partial"
+        with open(partial, "w") as file:
+            json.dump(table, file, indent=1)
+            file.write("\n")
+        os.replace(partial, path)
+        return table
+    finally:
+        os.remove(lock)
+
+
+def recorded(path, settings):
+    """``{seed: names}`` already in the table at ``path``; an error if it was measured with other ``TABLE_SETTINGS``
+    (its rows cannot share a table with the new ones: pass another ``--table`` or delete it)."""
+    if not os.path.exists(path):
+        return {}
+    table = load_reference(path)
+    differ = [k for k in TABLE_SETTINGS if table["settings"].get(k) != settings[k]]
+    if differ:
+        raise SystemExit(f"{path} was measured with other settings ({', '.join(differ)}): "
+                         "pass another --table, or delete it to measure again")
+    return {int(seed): {row["name"] for row in rows} for seed, rows in table["per_seed"].items()}
+
+
 def main(argv=None):
     """``python -m gan_tutorial.stabilization``: train and score notebook 09's variants (``VARIANTS`` and
-    ``COMBINATIONS``) for each seed on its budget, and write the table over seeds (``REFERENCE``)."""
+    ``COMBINATIONS``) for each seed on its budget, and write the table over seeds (``REFERENCE``).
+
+    Each run is recorded in the table as soon as it is scored, and a (seed, variant) pair already in the table is not
+    measured again: a measurement stopped halfway, even on another machine, goes on where it stopped, and several
+    processes (``--variants`` or ``--seeds`` split between them) can fill one table."""
     import argparse
-    import json
     import platform
 
+    every = {**VARIANTS, **COMBINATIONS}
     parser = argparse.ArgumentParser(prog="python -m gan_tutorial.stabilization", description=main.__doc__)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--variants", nargs="+", choices=list(every), default=list(every),
+                        help="which variants this process measures (default: all)")
     parser.add_argument("--epochs", type=int, default=8, help="each run's budget (notebook 09: 8 epochs)")
     parser.add_argument("--samples", type=int, default=10000, help="samples scored per run")
     parser.add_argument("--out", default="runs/stabilization", help="run folders: OUT/seedS/VARIANT")
     parser.add_argument("--table", default=REFERENCE, help="where the JSON table goes")
     parser.add_argument("--data-dir")
     arguments = parser.parse_args(argv)
-    scorer = Scorer.for_dataset("mnist", n=arguments.samples, data_dir=arguments.data_dir)
-    per_seed = compare_over_seeds({**VARIANTS, **COMBINATIONS}, arguments.seeds, arguments.out,
-                                  epochs=arguments.epochs, scorer=scorer, data_dir=arguments.data_dir)
     images = len(data.load_images("mnist", "train", arguments.data_dir)[0])
-    table = {"settings": {"dataset": "mnist", "training_images": images, "epochs": arguments.epochs,
-                          "samples": arguments.samples, "seeds": arguments.seeds, "machine": platform.machine(),
-                          "tensorflow": tf.__version__, "keras": keras.__version__},
-             "rows": over_seeds(per_seed), "per_seed": {str(seed): rows for seed, rows in per_seed.items()}}
-    os.makedirs(os.path.dirname(os.path.abspath(arguments.table)), exist_ok=True)
-    with open(arguments.table, "w") as file:
-        json.dump(table, file, indent=1)
-        file.write("\n")
-    print(results_table(table["rows"]))
+    settings = {"dataset": "mnist", "training_images": images, "epochs": arguments.epochs,
+                "samples": arguments.samples, "seeds": arguments.seeds, "machine": platform.machine(),
+                "tensorflow": tf.__version__, "keras": keras.__version__}
+    done = recorded(arguments.table, settings)
+    scorer = Scorer.for_dataset("mnist", n=arguments.samples, data_dir=arguments.data_dir)
+    table = None
+    for seed in arguments.seeds:
+        for name in arguments.variants:
+            if name in done.get(seed, ()):
+                continue
+            (row,) = compare({name: every[name]}, out=os.path.join(arguments.out, f"seed{seed}"), seed=seed,
+                             epochs=arguments.epochs, scorer=scorer, data_dir=arguments.data_dir)
+            table = record_row(arguments.table, settings, seed, row)
+    table = table or (load_reference(arguments.table) if os.path.exists(arguments.table) else None)
+    if table and table["rows"]:
+        print(results_table(table["rows"]))
+    if table and table["missing"]:
+        print(f"{len(table['missing'])} runs not measured yet: run the command again (or the other processes' "
+              "commands) to go on")
 
 
 if __name__ == "__main__":

@@ -404,3 +404,46 @@ def test_measure_speeds_counts_every_critic_batch_of_a_step():
     assert [row["name"] for row in rows] == ["baseline", "wgan"]
     for row, batches in zip(rows, (1, 2)):
         assert row["ms_per_step"] > 0 and row["images_per_second"] == round(1000 * 16 * batches / row["ms_per_step"])
+
+
+SETTINGS = {"dataset": "mnist", "training_images": 60000, "epochs": 8, "samples": 10000, "seeds": [0, 1],
+            "machine": "x86_64", "tensorflow": "2.x", "keras": "3.x"}
+
+
+def test_record_row_keeps_every_run_and_summarizes_only_variants_measured_for_every_seed(tmp_path):
+    path = str(tmp_path / "table.json")
+    stabilization.record_row(path, SETTINGS, 0, seed_row("a", 0.5, 10.0, 10, 0.05, 0.15))
+    table = stabilization.record_row(path, SETTINGS, 0, seed_row("b", 0.4, 30.0, 9, 0.0, 0.2))
+    assert table["rows"] == [] and table["missing"] == [[1, "a"], [1, "b"]]
+    stabilization.record_row(path, SETTINGS, 1, seed_row("a", 0.9, 99.0, 10, 0.05, 0.15))
+    table = stabilization.record_row(path, SETTINGS, 1, seed_row("a", 0.7, 20.0, 10, 0.05, 0.15))  # measured again
+    assert [r["confident_share"] for r in table["per_seed"]["1"]] == [0.7], "a pair's new row replaces the old one"
+    (row,) = table["rows"]
+    assert row["name"] == "a" and row["confident_share"] == 0.6 and row["domain_fid_values"] == [10.0, 20.0]
+    assert table["missing"] == [[1, "b"]]
+    assert stabilization.load_reference(path) == table and not (tmp_path / "table.json.lock").exists()
+    assert stabilization.recorded(path, SETTINGS) == {0: {"a", "b"}, 1: {"a"}}
+    with pytest.raises(SystemExit, match=r"other settings \(epochs\)"):
+        stabilization.recorded(path, {**SETTINGS, "epochs": 4})
+
+
+def test_the_measuring_command_skips_recorded_runs_and_records_each_new_one(tmp_path, monkeypatch):
+    trained = []
+
+    def fake_compare(variants, out, seed, **options):
+        (name,) = variants
+        trained.append((seed, name))
+        assert out.endswith(f"seed{seed}") and options["epochs"] == 2
+        return [seed_row(name, 0.5 + seed / 10, 10.0, 10, 0.05, 0.15)]
+
+    monkeypatch.setattr(stabilization, "compare", fake_compare)
+    monkeypatch.setattr(stabilization.Scorer, "for_dataset", classmethod(lambda cls, *a, **k: None))
+    monkeypatch.setattr(stabilization.data, "load_images", lambda *a, **k: (np.zeros((5, 28, 28, 1)), None))
+    path = str(tmp_path / "table.json")
+    command = ["--seeds", "0", "1", "--epochs", "2", "--out", str(tmp_path), "--table", path]
+    stabilization.main(command + ["--variants", "baseline"])
+    stabilization.main(command + ["--variants", "baseline", "ema"])
+    assert trained == [(0, "baseline"), (1, "baseline"), (0, "ema"), (1, "ema")]
+    table = stabilization.load_reference(path)
+    assert [r["name"] for r in table["rows"]] == ["baseline", "ema"] and table["missing"] == []
+    assert table["settings"]["training_images"] == 5 and table["rows"][0]["confident_share_values"] == [0.5, 0.6]
