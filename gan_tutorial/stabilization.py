@@ -372,6 +372,27 @@ def record_row(path, settings, seed, row):
         os.remove(lock)
 
 
+def record_speeds(path, variants, data_dir=None, steps=30):
+    """``measure_speeds`` of ``variants`` in this one process, recorded under the table's ``speeds`` with the device
+    and the date: the table's speed column, measured apart from its runs (their seconds include whatever else ran)."""
+    import datetime
+    import json
+
+    from gan_tutorial.runtime import describe_device
+
+    rows = measure_speeds(variants, steps=steps, data_dir=data_dir)
+    table = load_reference(path)
+    table["speeds"] = {"device": describe_device(), "date": datetime.date.today().isoformat(), "steps": steps,
+                       "rows": rows}
+    partial = path + ".partial"
+    with open(partial, "w") as file:
+        json.dump(table, file, indent=1)
+        file.write("\n")
+    os.replace(partial, path)
+    print(results_table(rows))
+    return table
+
+
 def recorded(path, settings):
     """``{seed: names}`` already in the table at ``path``; an error if it was measured with other ``TABLE_SETTINGS``
     (its rows cannot share a table with the new ones: pass another ``--table`` or delete it)."""
@@ -404,8 +425,13 @@ def main(argv=None):
     parser.add_argument("--samples", type=int, default=10000, help="samples scored per run")
     parser.add_argument("--out", default="runs/stabilization", help="run folders: OUT/seedS/VARIANT")
     parser.add_argument("--table", default=REFERENCE, help="where the JSON table goes")
+    parser.add_argument("--speeds", action="store_true",
+                        help="measure each variant's step time instead (run it on an otherwise idle machine) and "
+                             "record it in the table's speeds")
     parser.add_argument("--data-dir")
     arguments = parser.parse_args(argv)
+    if arguments.speeds:
+        return record_speeds(arguments.table, {name: every[name] for name in arguments.variants}, arguments.data_dir)
     images = len(data.load_images("mnist", "train", arguments.data_dir)[0])
     settings = {"dataset": "mnist", "training_images": images, "epochs": arguments.epochs,
                 "samples": arguments.samples, "seeds": arguments.seeds, "machine": platform.machine(),

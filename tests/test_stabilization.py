@@ -447,3 +447,22 @@ def test_the_measuring_command_skips_recorded_runs_and_records_each_new_one(tmp_
     table = stabilization.load_reference(path)
     assert [r["name"] for r in table["rows"]] == ["baseline", "ema"] and table["missing"] == []
     assert table["settings"]["training_images"] == 5 and table["rows"][0]["confident_share_values"] == [0.5, 0.6]
+
+
+def test_the_speeds_are_measured_apart_and_recorded_beside_the_runs(tmp_path, monkeypatch):
+    path = str(tmp_path / "table.json")
+    stabilization.record_row(path, SETTINGS, 0, seed_row("a", 0.5, 10.0, 10, 0.05, 0.15))
+    measured = []
+
+    def fake_speeds(variants, steps, data_dir):
+        measured.append(list(variants))
+        return [{"name": name, "ms_per_step": 40.0, "images_per_second": 1600} for name in variants]
+
+    monkeypatch.setattr(stabilization, "measure_speeds", fake_speeds)
+    stabilization.main(["--speeds", "--variants", "baseline", "wgan_gp", "--table", path])
+    table = stabilization.load_reference(path)
+    assert measured == [["baseline", "wgan_gp"]] and [r["name"] for r in table["speeds"]["rows"]] == measured[0]
+    from gan_tutorial.runtime import describe_device
+
+    assert table["speeds"]["steps"] == 30 and table["speeds"]["device"] == describe_device()
+    assert table["per_seed"]["0"][0]["name"] == "a", "the runs' rows are kept"
