@@ -1,7 +1,8 @@
 # make demo   train the MNIST DCGAN (5 minutes of training) and write samples, GIF and plots to runs/mnist
 # make test   every test: unit tests and the notebooks under nbval at the smoke scale (what CI runs)
 # make test-quick  the unit tests alone (no notebooks, no grading, no multi-process runs), for a change to the library
-# make durations   every test, with each one's time, into test-durations.txt (the slowest first)
+# make durations   every test, with each one's time, into test-durations.txt (the slowest first), and each file's
+#                  sum into tests/scope_seconds.json (the order in which the test processes take the files)
 # make lab    open the notebooks in JupyterLab
 # make exercises  build the student notebooks (notebooks/exercises/) from the solution notebooks
 # Each target creates .venv and installs the package into it first if needed.
@@ -12,7 +13,7 @@ BIN = $(VENV)/bin
 RUN_DIR ?= runs/mnist
 # Test processes side by side: 2 measured fastest on a 2-core machine (notebooks/DEVELOPERS.md, "Tests"); WORKERS=1 runs in one process.
 WORKERS ?= 2
-PYTEST = GAN_TUTORIAL_SMOKE=100 $(BIN)/python -m pytest -n $(WORKERS) --dist loadscope
+PYTEST = GAN_TUTORIAL_SMOKE=100 $(BIN)/python -m pytest -n $(WORKERS) --dist loadscope --no-loadscope-reorder
 
 .PHONY: install demo test test-quick durations lab bench exercises clean
 
@@ -38,6 +39,7 @@ test-quick: install
 
 durations: install
 	$(PYTEST) --durations=0 | tee test-durations.txt
+	$(BIN)/python tests/scope_seconds.py test-durations.txt
 
 lab: install
 	$(BIN)/jupyter lab notebooks/
