@@ -30,6 +30,13 @@ UNMATCHED_SETTINGS = ("seed", "compile_mode", "n_samples", "tensorboard")
 # The figures compared, which way is better, and their names in words.
 BAND_METRICS = {"confident_share": "higher", "fid": "lower", "classes_covered": "higher"}
 METRIC_NAMES = {"confident_share": "confident share", "fid": "domain FID", "classes_covered": "classes"}
+# What each seed's record keeps from its report besides BAND_METRICS: {name: a function of the report, or None where
+# the report lacks it} (KID's mean, the lowest and highest class share, a conditional run's label agreement).
+EXTRA_METRICS = {
+    "kid": lambda report: report["kid"]["mean"] if "mean" in report.get("kid", {}) else None,
+    "class_share_range": lambda report: report.get("class_share_range"),
+    "label_agreement": lambda report: report.get("label_agreement", {}).get("agreement"),
+}
 
 
 def settings_of(config):
@@ -95,12 +102,44 @@ def record(name, config, reports, folder=None, steps=None, **facts):
     expected[name] = {
         "settings": settings_of(config), "n": ns.pop(),
         "seeds": {str(seed): {**{metric: report[metric] for metric in BAND_METRICS},
+                              **{name: value for name, read in EXTRA_METRICS.items()
+                                 if (value := read(report)) is not None},
                               **({"steps": steps[seed]} if steps else {})} for seed, report in reports.items()},
         **facts}
     os.makedirs(folder, exist_ok=True)
     with open(os.path.join(folder, EXPECTED), "w") as file:
         json.dump(expected, file, indent=1, sort_keys=True)
         file.write("\n")
+
+
+def summary(folder=None):
+    """A Markdown table of every reference's seeds: for each figure the mean and the sample standard deviation over
+    the seeds (n - 1), the class shares as the lowest and highest of any seed, and the steps' range."""
+    import numpy as np
+
+    def spread(values, percent=False):
+        values = np.array(values, "float64")
+        scale, unit = (100, "%") if percent else (1, "")
+        std = f" ± {scale * values.std(ddof=1):.3g}" if len(values) > 1 else ""
+        return f"{scale * values.mean():.3g}{std}{unit}"
+
+    lines = ["| reference | seeds | steps | confident > 0.9 | classes | class shares | domain FID | KID | label agreement |",
+             "|" + " --- |" * 9]
+    for name, entry in sorted(load_expected(folder).items()):
+        seeds = list(entry["seeds"].values())
+
+        def column(key, percent=False):
+            values = [seed[key] for seed in seeds if key in seed]
+            return spread(values, percent) if len(values) == len(seeds) else "n/a"
+
+        ranges = [seed["class_share_range"] for seed in seeds if "class_share_range" in seed]
+        shares = (f"{100 * min(r[0] for r in ranges):.1f}-{100 * max(r[1] for r in ranges):.1f}%"
+                  if len(ranges) == len(seeds) else "n/a")
+        steps = [seed["steps"] for seed in seeds if "steps" in seed]
+        lines.append(f"| {name} | {len(seeds)} | " + (f"{min(steps):,}-{max(steps):,}" if steps else "n/a")
+                     + f" | {column('confident_share', True)} | {column('classes_covered')} | {shares} | "
+                       f"{column('fid')} | {column('kid')} | {column('label_agreement', True)} |")
+    return "\n".join(lines)
 
 
 def expected_for(config, folder=None):
@@ -149,19 +188,26 @@ def describe_verdict(name, places, seeds, steps=None, reference_steps=None):
 
 
 def main(argv=None):
-    """``python -m gan_tutorial.reference NAME RUN [RUN ...]``: ship the first run's generator as the reference run
-    NAME, and record every run's scores (each run's evaluation.json, from ``gan-tutorial evaluate RUN``) as the seeds
-    a run of the same settings is compared with."""
+    """``python -m gan_tutorial.reference NAME RUN [RUN ...] --data TEXT``: ship the first run's generator as the
+    reference run NAME, and record every run's scores (each run's evaluation.json, from ``gan-tutorial evaluate RUN``)
+    as the seeds a run of the same settings is compared with. ``--summary`` prints ``summary()``."""
     import argparse
 
     from gan_tutorial.plots import read_log
     from gan_tutorial.runtime import describe_device
 
     parser = argparse.ArgumentParser(prog="python -m gan_tutorial.reference", description=main.__doc__)
-    parser.add_argument("name")
-    parser.add_argument("runs", nargs="+", help="finished runs of the same settings and different seeds")
-    parser.add_argument("--data", required=True, help="what they trained on, in words (e.g. 'MNIST, 60,000 digits')")
+    parser.add_argument("name", nargs="?")
+    parser.add_argument("runs", nargs="*", help="finished runs of the same settings and different seeds")
+    parser.add_argument("--data", help="what they trained on, in words (e.g. 'MNIST, 60,000 digits')")
+    parser.add_argument("--summary", action="store_true",
+                        help="print every reference's figures over its seeds (mean ± standard deviation) and stop")
     arguments = parser.parse_args(argv)
+    if arguments.summary:
+        print(summary())
+        return
+    if not (arguments.name and arguments.runs and arguments.data):
+        parser.error("give NAME, at least one RUN and --data (or --summary)")
     configs = [load_config(run) for run in arguments.runs]
     reports = {}
     for run, config in zip(arguments.runs, configs):

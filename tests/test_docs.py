@@ -84,3 +84,9 @@ def test_the_checks_catch_broken_links(tmp_path):
         with pytest.raises(AssertionError, match="names"):
             check_links(page)
         page.write_text(page.read_text().replace(broken + "\n", ""))
+
+
+def test_the_measurements_show_the_reference_runs_as_expected_json_holds_them():
+    from gan_tutorial import reference
+
+    assert reference.summary() in (ROOT / "notebooks" / "MEASUREMENTS.md").read_text(encoding="utf-8")

@@ -115,6 +115,28 @@ def test_record_keeps_the_settings_that_a_run_must_share_to_be_compared(shipped)
         reference.record("mnist", config, {0: {**reports[0], "n": 10}, 1: reports[1]})
 
 
+def test_record_keeps_kid_class_shares_and_label_agreement_and_the_summary_gives_mean_and_spread(shipped, capsys):
+    # By hand: confident 0.80, 0.82, 0.85 -> 82.3 ± 2.52% (the population std, n in the denominator, gives 2.05);
+    # FID 20, 22, 25 -> 22.3 ± 2.52; KID 0.010, 0.012, 0.020 -> 0.014 ± 0.00529; class shares 7.0% to 13.0%.
+    kids, ranges = (0.010, 0.012, 0.020), ([0.08, 0.12], [0.07, 0.11], [0.09, 0.13])
+    reports = {seed: {"n": 1000, **ENTRY["seeds"][str(seed)], "kid": {"mean": kid, "std": 0.001},
+                      "class_share_range": shares, "inception_score": {"mean": 9.0}}
+               for seed, kid, shares in zip((0, 1, 2), kids, ranges)}
+    reports[1]["label_agreement"] = {"agreement": 0.9}
+    reference.record("mnist", TrainConfig.for_dataset("mnist"), reports, steps={0: 5, 1: 6, 2: 9})
+    seeds = reference.load_expected()["mnist"]["seeds"]
+    assert seeds["0"] == {**ENTRY["seeds"]["0"], "kid": 0.010, "class_share_range": [0.08, 0.12], "steps": 5}
+    assert seeds["1"]["label_agreement"] == 0.9 and "label_agreement" not in seeds["0"]
+    table = reference.summary().splitlines()
+    assert table[0].startswith("| reference | seeds | steps | confident > 0.9 | classes |")
+    assert table[2] == "| mnist | 3 | 5-9 | 82.3 ± 2.52% | 10 ± 0 | 7.0-13.0% | 22.3 ± 2.52 | 0.014 ± 0.00529 | n/a |"
+    reference.main(["--summary"])
+    assert capsys.readouterr().out.splitlines() == table
+    with pytest.raises(SystemExit):
+        reference.main(["mnist", "run0"])  # no --data
+    assert "give NAME, at least one RUN and --data" in capsys.readouterr().err
+
+
 @pytest.mark.slow
 def test_evaluate_places_a_run_of_a_references_settings_and_writes_nothing_into_a_reference(tiny_run, shipped,
                                                                                            capsys):
