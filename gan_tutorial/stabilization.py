@@ -337,8 +337,8 @@ TABLE_SETTINGS = ("dataset", "training_images", "epochs", "samples", "tensorflow
 
 def record_row(path, settings, seed, row):
     """Add one (seed, variant) row to the table at ``path`` (replacing that pair's earlier row) and recompute its
-    ``rows`` over seeds for every variant measured on all of ``settings["seeds"]``; ``missing`` lists the pairs not
-    measured yet. Several processes may record into one file: each change holds ``path``.lock and replaces the file
+    ``rows`` over seeds for every variant measured on all of the table's seeds; ``missing`` lists the pairs of those
+    seeds and of ``settings["variants"]`` (all the table is for) not measured yet. Several processes may record into one file: each change holds ``path``.lock and replaces the file
     in one step, so a reader never sees half a table."""
     import json
     import time
@@ -356,7 +356,9 @@ def record_row(path, settings, seed, row):
         table["per_seed"][str(seed)] = rows + [row]
         table["settings"]["seeds"] = sorted(set(table["settings"]["seeds"]) | set(settings["seeds"]))
         seeds = table["settings"]["seeds"]
-        names = list(dict.fromkeys(r["name"] for s in seeds for r in table["per_seed"].get(str(s), [])))
+        table["settings"]["variants"] = settings.get("variants") or table["settings"].get("variants", [])
+        names = list(dict.fromkeys(table["settings"]["variants"] + [r["name"] for s in seeds
+                                                                     for r in table["per_seed"].get(str(s), [])]))
         done = {s: {r["name"] for r in table["per_seed"].get(str(s), [])} for s in seeds}
         complete = [n for n in names if all(n in done[s] for s in seeds)]
         table["rows"] = over_seeds({s: [r for r in table["per_seed"][str(s)] if r["name"] in complete]
@@ -434,7 +436,8 @@ def main(argv=None):
         return record_speeds(arguments.table, {name: every[name] for name in arguments.variants}, arguments.data_dir)
     images = len(data.load_images("mnist", "train", arguments.data_dir)[0])
     settings = {"dataset": "mnist", "training_images": images, "epochs": arguments.epochs,
-                "samples": arguments.samples, "seeds": arguments.seeds, "machine": platform.machine(),
+                "samples": arguments.samples, "seeds": arguments.seeds, "variants": list(every),
+                "machine": platform.machine(),
                 "tensorflow": tf.__version__, "keras": keras.__version__}
     done = recorded(arguments.table, settings)
     scorer = Scorer.for_dataset("mnist", n=arguments.samples, data_dir=arguments.data_dir)

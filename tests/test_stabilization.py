@@ -445,7 +445,10 @@ def test_the_measuring_command_skips_recorded_runs_and_records_each_new_one(tmp_
     stabilization.main(command + ["--variants", "baseline", "ema"])
     assert trained == [(0, "baseline"), (1, "baseline"), (0, "ema"), (1, "ema")]
     table = stabilization.load_reference(path)
-    assert [r["name"] for r in table["rows"]] == ["baseline", "ema"] and table["missing"] == []
+    assert [r["name"] for r in table["rows"]] == ["baseline", "ema"]
+    every = [*stabilization.VARIANTS, *stabilization.COMBINATIONS]
+    assert table["settings"]["variants"] == every and len(table["missing"]) == 2 * (len(every) - 2)
+    assert [0, "wgan_gp"] in table["missing"] and [1, "baseline"] not in table["missing"]
     assert table["settings"]["training_images"] == 5 and table["rows"][0]["confident_share_values"] == [0.5, 0.6]
 
 
