@@ -11,6 +11,7 @@ implemented where they belong: losses and penalties in ``losses``, layers in ``l
 spectral normalization in ``models``, the training step and the EMA in ``gan``.
 """
 
+import contextlib
 import dataclasses
 import os
 
@@ -335,11 +336,11 @@ def load_reference(path=REFERENCE):
 TABLE_SETTINGS = ("dataset", "training_images", "epochs", "samples", "tensorflow", "keras")
 
 
-def record_row(path, settings, seed, row):
-    """Add one (seed, variant) row to the table at ``path`` (replacing that pair's earlier row) and recompute its
-    ``rows`` over seeds for every variant measured on all of the table's seeds; ``missing`` lists the pairs of those
-    seeds and of ``settings["variants"]`` (all the table is for) not measured yet. Several processes may record into one file: each change holds ``path``.lock and replaces the file
-    in one step, so a reader never sees half a table."""
+@contextlib.contextmanager
+def _table(path, new=None):
+    """The table at ``path`` (or ``new`` where there is none) to change in the block; written back when it ends, in one
+    step (a reader never sees half a table), while ``path``.lock is held (several processes may record into one
+    table)."""
     import json
     import time
 
@@ -351,7 +352,23 @@ def record_row(path, settings, seed, row):
         except FileExistsError:
             time.sleep(0.2)
     try:
-        table = load_reference(path) if os.path.exists(path) else {"settings": settings, "per_seed": {}}
+        table = load_reference(path) if os.path.exists(path) else new
+        yield table
+        partial = path + ".partial"
+        with open(partial, "w") as file:
+            json.dump(table, file, indent=1)
+            file.write("\n")
+        os.replace(partial, path)
+    finally:
+        os.remove(lock)
+
+
+def record_row(path, settings, seed, row):
+    """Add one (seed, variant) row to the table at ``path`` (replacing that pair's earlier row) and recompute its
+    ``rows`` over seeds for every variant measured on all of the table's seeds; ``missing`` lists the pairs of those
+    seeds and of ``settings["variants"]`` (all the table is for) not measured yet. Several processes may record into
+    one table (``_table``)."""
+    with _table(path, {"settings": settings, "per_seed": {}}) as table:
         rows = [r for r in table["per_seed"].get(str(seed), []) if r["name"] != row["name"]]
         table["per_seed"][str(seed)] = rows + [row]
         table["settings"]["seeds"] = sorted(set(table["settings"]["seeds"]) | set(settings["seeds"]))
@@ -364,33 +381,20 @@ def record_row(path, settings, seed, row):
         table["rows"] = over_seeds({s: [r for r in table["per_seed"][str(s)] if r["name"] in complete]
                                     for s in seeds}) if complete else []
         table["missing"] = [[s, n] for s in seeds for n in names if n not in done[s]]
-        partial = path + ".partial"
-        with open(partial, "w") as file:
-            json.dump(table, file, indent=1)
-            file.write("\n")
-        os.replace(partial, path)
-        return table
-    finally:
-        os.remove(lock)
+    return table
 
 
 def record_speeds(path, variants, data_dir=None, steps=30):
     """``measure_speeds`` of ``variants`` in this one process, recorded under the table's ``speeds`` with the device
     and the date: the table's speed column, measured apart from its runs (their seconds include whatever else ran)."""
     import datetime
-    import json
 
     from gan_tutorial.runtime import describe_device
 
     rows = measure_speeds(variants, steps=steps, data_dir=data_dir)
-    table = load_reference(path)
-    table["speeds"] = {"device": describe_device(), "date": datetime.date.today().isoformat(), "steps": steps,
-                       "rows": rows}
-    partial = path + ".partial"
-    with open(partial, "w") as file:
-        json.dump(table, file, indent=1)
-        file.write("\n")
-    os.replace(partial, path)
+    with _table(path) as table:
+        table["speeds"] = {"device": describe_device(), "date": datetime.date.today().isoformat(), "steps": steps,
+                           "rows": rows}
     print(results_table(rows))
     return table
 
