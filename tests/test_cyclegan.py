@@ -104,7 +104,7 @@ def test_one_train_step_moves_all_four_networks():
     batch = tuple(tf.constant(rng.uniform(-1, 1, (4, 16, 16, 3)).astype("float32")) for _ in range(2))
     networks = [gan.generator_ab, gan.generator_ba, gan.discriminator_a, gan.discriminator_b]
     before = [[w.numpy().copy() for w in net.trainable_weights] for net in networks]
-    logs = tf.function(gan.train_step)(batch)
+    logs = gan.train_step(batch)  # eagerly: the traced step is pinned in test_architectures (a 19 s trace here)
     assert all(np.isfinite(float(v)) for v in logs.values())
     assert set(logs) == set(gan.log_columns[3:])
     for net, weights in zip(networks, before):
