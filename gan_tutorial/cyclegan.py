@@ -28,6 +28,7 @@ from gan_tutorial import data
 from gan_tutorial.callbacks import LOG_COLUMNS, SampleGrid
 from gan_tutorial.losses import (cycle_consistency_loss, identity_loss, least_squares_discriminator_loss,
                                  least_squares_generator_loss)
+from gan_tutorial import plots
 from gan_tutorial.plots import save_grid
 from gan_tutorial.runs import Architecture, check_domains, read_settings, restore_networks
 
@@ -398,6 +399,13 @@ def cycle_report(generator_ab, generator_ba, images_a, images_b, classifier=None
     return report
 
 
+def plot_cycle_losses(log):
+    """A CycleGAN's losses per step: least-squares adversarial, cycle and identity L1; the figure."""
+    return plots.plot_curves(log, ["d_loss", "g_loss", "cycle_loss", "identity_loss"],
+                             ["discriminators (least squares)", "translators, adversarial", "cycle (L1, both ways)",
+                              "identity (L1, both ways)"], "loss", "CycleGAN losses (unweighted)")
+
+
 class CycleGANs(Architecture):
     """The plug-in of ``--model cyclegan``: two domains (``dataset``, ``dataset_b``), four networks on one device,
     a grid of translated test images, a learning rate that decays, and two translators saved."""
@@ -476,6 +484,12 @@ class CycleGANs(Architecture):
                 for name in (config.dataset, config.dataset_b)]
         return [LinearDecay(config.d_learning_rate, config.g_learning_rate, clock, steps_per_epoch, config.epochs),
                 TranslationGrid(*grid, os.path.join(run_dir, "samples"))]
+
+    def run_figures(self, log):
+        """The four losses (``plot_cycle_losses``) and the discriminators' mean least-squares scores, which are not
+        probabilities (targets 1 for real, 0 for translated)."""
+        return {"losses.png": plot_cycle_losses(log), "discriminator.png": plots.plot_discriminator_outputs(
+            log, "What the discriminators score", "mean score (least squares: real 1, fake 0)")}
 
     def export(self, gan, run_dir):
         """Write the two translators (``CycleGAN.save_translators``)."""

@@ -128,24 +128,16 @@ def plot_losses(log, title="Losses"):
     return plot_curves(log, ["d_loss", "g_loss"], ["discriminator loss", "generator loss"], "loss", title, chance)
 
 
-def plot_cycle_losses(log):
-    """A CycleGAN's losses per step (``cyclegan.CycleGAN``): least-squares adversarial, cycle and identity L1."""
-    return plot_curves(log, ["d_loss", "g_loss", "cycle_loss", "identity_loss"],
-                       ["discriminators (least squares)", "translators, adversarial", "cycle (L1, both ways)",
-                        "identity (L1, both ways)"], "loss", "CycleGAN losses (unweighted)")
-
-
-def plot_discriminator_outputs(log, title="What the discriminator believes"):
+def plot_discriminator_outputs(log, title="What the discriminator believes", ylabel="mean probability 'real'"):
     """Mean D(x) on real and D(G(z)) on generated images per step; 0.5 means D cannot tell.
 
     A WGAN-GP run logs the critic's mean scores instead (``critic_real``, ``critic_fake``): unbounded
-    numbers, not probabilities, whose gap estimates the Wasserstein distance. A CycleGAN's
-    least-squares patch scores (its log has ``cycle_loss``) are not probabilities either.
+    numbers, not probabilities, whose gap estimates the Wasserstein distance. ``ylabel`` says what the scores are
+    (an architecture whose discriminator gives no probability, such as a CycleGAN's least-squares one, names its own).
     """
     if "critic_real" in log:
         return plot_curves(log, ["critic_real", "critic_fake"], ["critic(x), real images", "critic(G(z)), generated"],
                            "mean critic score (not a probability)", "What the critic scores")
-    ylabel = "mean score (least squares: real 1, fake 0)" if "cycle_loss" in log else "mean probability 'real'"
     return plot_curves(log, ["d_real", "d_fake"], ["D(x), real images", "D(G(z)), generated images"],
                        ylabel, title, reference=(0.5, "chance"))
 

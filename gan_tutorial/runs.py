@@ -22,7 +22,7 @@ import os
 import numpy as np
 import tensorflow as tf
 
-from gan_tutorial import checkpoints, data
+from gan_tutorial import checkpoints, data, plots
 from gan_tutorial.callbacks import SampleGrid
 from gan_tutorial.gan import build_gan, compile_gan, generate, generator_of, sampling_generator, seeded_noise
 
@@ -126,6 +126,11 @@ class Architecture:
         if not os.path.exists(noise_path):
             np.save(noise_path, seeded_noise(config.n_samples, config.latent_dim, config.seed))
         return [SampleGrid(np.load(noise_path), os.path.join(run_dir, "samples"))]
+
+    def run_figures(self, log):
+        """{file name: matplotlib figure} drawn from a run's log (``plots.read_log``) into its folder after training:
+        the losses and what the discriminator believes."""
+        return {"losses.png": plots.plot_losses(log), "discriminator.png": plots.plot_discriminator_outputs(log)}
 
     def export(self, gan, run_dir):
         """Save the finished sampling generator (the EMA one, if kept) as generator.keras."""

@@ -128,16 +128,16 @@ def _finished(config, state):
     return config.max_seconds is not None and float(state.seconds) >= config.max_seconds
 
 
-def write_outputs(run_dir):
-    """Make progress.gif, losses.png, discriminator.png (and fid.png) from what the run wrote so far."""
+def write_outputs(run_dir, architecture):
+    """Make progress.gif, the architecture's ``run_figures`` (losses.png, discriminator.png) and fid.png from what the
+    run wrote so far."""
     frames = sorted(glob.glob(os.path.join(run_dir, "samples", "epoch_*.png")))
     if frames:
         plots.save_gif(frames, os.path.join(run_dir, "progress.gif"))
     log = plots.read_log(os.path.join(run_dir, "log.csv"))
     if log:
-        plot = plots.plot_cycle_losses if "cycle_loss" in log else plots.plot_losses
-        plots.save_figure(plot(log), os.path.join(run_dir, "losses.png"))
-        plots.save_figure(plots.plot_discriminator_outputs(log), os.path.join(run_dir, "discriminator.png"))
+        for name, figure in architecture.run_figures(log).items():
+            plots.save_figure(figure, os.path.join(run_dir, name))
     fid_path = os.path.join(run_dir, "fid.csv")
     if log and os.path.exists(fid_path):
         plots.save_figure(plots.plot_fid(plots.read_log(fid_path), log), os.path.join(run_dir, "fid.png"))
@@ -210,7 +210,7 @@ def _train(config, run_dir, chief_dir, strategy, images, data_dir, verbose, extr
         noise = np.load(os.path.join(run_dir, "fixed_noise.npy"))
         watchers.append(callbacks.TensorBoardLog(os.path.join(run_dir, "tensorboard"), noise, state.step))
     interrupted = _fit(gan, config, state, dataset, steps_per_epoch, watchers, clock, step_log)
-    write_outputs(run_dir)
+    write_outputs(run_dir, architecture)
     architecture.export(gan, run_dir)
     distribute.remove_worker_dir(run_dir, chief_dir)
     return TrainResult(gan, chief_dir, state.step, int(state.epoch), float(state.seconds), interrupted)

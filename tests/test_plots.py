@@ -2,6 +2,7 @@ import imageio.v2 as imageio
 import numpy as np
 
 from gan_tutorial import plots
+from gan_tutorial.config import TrainConfig
 
 
 def test_gif_keeps_first_and_last_frames_and_the_grids_own_pixels(tmp_path):
@@ -29,9 +30,19 @@ def test_a_gif_of_one_frame(tmp_path):
 
 
 def test_least_squares_scores_are_not_labeled_probabilities():
-    """A CycleGAN's d_real, d_fake are least-squares patch scores (targets 1 and 0), a DCGAN's probabilities."""
-    log = {"step": [1, 2], "d_real": [0.6, 0.7], "d_fake": [0.4, 0.3]}
-    assert "probability" in plots.plot_discriminator_outputs(log).axes[0].get_ylabel()
-    ylabel = plots.plot_discriminator_outputs({**log, "cycle_loss": [1.0, 0.9]}).axes[0].get_ylabel()
+    """A CycleGAN's d_real, d_fake are least-squares patch scores (targets 1 and 0), a DCGAN's probabilities: each
+    architecture's run figures say which."""
+    from gan_tutorial.architectures import architecture_of
+
+    log = {"step": [1, 2], "d_real": [0.6, 0.7], "d_fake": [0.4, 0.3], "d_loss": [1.0, 0.9], "g_loss": [0.7, 0.8],
+           "cycle_loss": [1.0, 0.9], "identity_loss": [0.5, 0.4]}
+    dcgan = architecture_of(TrainConfig()).run_figures(log)
+    cycle = architecture_of(TrainConfig(model="cyclegan", dataset="cifar10:horse",
+                                                 dataset_b="cifar10:deer")).run_figures(log)
+    assert sorted(dcgan) == sorted(cycle) == ["discriminator.png", "losses.png"]
+    assert "probability" in dcgan["discriminator.png"].axes[0].get_ylabel()
+    ylabel = cycle["discriminator.png"].axes[0].get_ylabel()
     assert "probability" not in ylabel and "least squares" in ylabel
+    legend = [text.get_text() for text in cycle["losses.png"].axes[0].get_legend().get_texts()]
+    assert "cycle (L1, both ways)" in legend and "identity (L1, both ways)" in legend
     plots.plt.close("all")
