@@ -301,6 +301,47 @@ def results_table(rows, columns=None):
     return "\n".join(lines)
 
 
+# Which way is better for each figure of the table over seeds.
+BETTER = {"confident_share": "higher", "domain_fid": "lower", "classes_covered": "higher"}
+DEFAULTS_ROW = "minibatch_discrimination+r1+ema"  # TrainConfig's defaults, in COMBINATIONS
+
+
+def against(rows, reference=DEFAULTS_ROW, keys=("confident_share", "domain_fid")):
+    """Each row of ``over_seeds`` against the row named ``reference``, per figure: "better" or "worse" where the
+    means differ by more than the two spreads together (std + std), else "within the spread"; {name: {key: verdict}}.
+
+    With 3 seeds a difference smaller than that is not a difference: another 3 seeds could reverse it."""
+    by_name = {row["name"]: row for row in rows}
+    base = by_name[reference]
+    verdicts = {}
+    for row in rows:
+        if row["name"] == reference:
+            continue
+        verdicts[row["name"]] = {}
+        for key in keys:
+            gap = row[key] - base[key]
+            if abs(gap) <= row[f"{key}_std"] + base[f"{key}_std"]:
+                verdicts[row["name"]][key] = "within the spread"
+            else:
+                verdicts[row["name"]][key] = "better" if (gap > 0) == (BETTER[key] == "higher") else "worse"
+    return verdicts
+
+
+def shipped_table(path=None):
+    """The table over seeds the package ships (``load_reference``) as Markdown: each variant's figures as mean ± std,
+    with the step speeds measured apart (``--speeds``) where the table has them, and a line naming the runs not
+    measured yet."""
+    table = load_reference(path or REFERENCE)
+    speeds = {row["name"]: row for row in table.get("speeds", {}).get("rows", [])}
+    rows = [{**row, **{k: v for k, v in speeds.get(row["name"], {}).items() if k != "name"}} for row in table["rows"]]
+    text = results_table(rows) if rows else "(no variant measured for every seed yet)"
+    missing = table.get("missing", [])
+    if missing:
+        named = ", ".join(f"{name} seed {seed}" for seed, name in missing[:4]) + (", ..." if len(missing) > 4 else "")
+        text += f"\n\nNot measured yet: {len(missing)} run{'s' * (len(missing) > 1)} ({named})."
+    return text
+
+
 def plot_results(rows, baseline="baseline"):
     """Bars of each variant's confident share and domain FID, the baseline's drawn as a line; the figure."""
     import matplotlib.pyplot as plt

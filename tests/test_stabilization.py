@@ -469,3 +469,35 @@ def test_the_speeds_are_measured_apart_and_recorded_beside_the_runs(tmp_path, mo
 
     assert table["speeds"]["steps"] == 30 and table["speeds"]["device"] == describe_device()
     assert table["per_seed"]["0"][0]["name"] == "a", "the runs' rows are kept"
+
+
+def spread_row(name, confident, confident_std, fid, fid_std):
+    return {"name": name, "steps": 100, "confident_share": confident, "confident_share_std": confident_std,
+            "domain_fid": fid, "domain_fid_std": fid_std, "classes_covered": 10, "classes_covered_std": 0.0,
+            "class_share_range": [0.05, 0.15]}
+
+
+def test_a_variant_beats_the_defaults_only_by_more_than_both_spreads():
+    # By hand, against the defaults' 0.60 ± 0.02 and FID 30 ± 3: 0.65 ± 0.02 is 0.05 > 0.04 higher (better); 0.63 ±
+    # 0.02 is 0.03 <= 0.04 (within); FID 20 ± 2 is 10 > 5 lower (better), 34 ± 2 is 4 <= 5 (within), 40 ± 1 worse.
+    # A verdict on the means alone, or on one spread, calls 0.63 better; one that read FID upward calls 20 worse.
+    rows = [spread_row("minibatch_discrimination+r1+ema", 0.60, 0.02, 30.0, 3.0), spread_row("a", 0.65, 0.02, 20.0, 2.0),
+            spread_row("b", 0.63, 0.02, 34.0, 2.0), spread_row("c", 0.50, 0.01, 40.0, 1.0)]
+    assert stabilization.against(rows) == {
+        "a": {"confident_share": "better", "domain_fid": "better"},
+        "b": {"confident_share": "within the spread", "domain_fid": "within the spread"},
+        "c": {"confident_share": "worse", "domain_fid": "worse"}}
+
+
+def test_the_shipped_table_joins_the_speeds_and_names_the_runs_not_measured(tmp_path):
+    path = str(tmp_path / "table.json")
+    settings = {**SETTINGS, "variants": ["a", "b"]}
+    for seed in (0, 1):
+        stabilization.record_row(path, settings, seed, seed_row("a", 0.5 + seed / 10, 10.0, 10, 0.05, 0.15))
+    stabilization.record_row(path, settings, 0, seed_row("b", 0.4, 30.0, 9, 0.0, 0.2))
+    text = stabilization.shipped_table(path)
+    assert "| a | 100 | 10 ± 0 | 55.0 ± 7.1% | 5.0-15.0% | 10.0 ± 0.0 |" in text
+    assert text.endswith("Not measured yet: 1 run (b seed 1).") and "ms a step" not in text
+    with stabilization._table(path) as table:
+        table["speeds"] = {"rows": [{"name": "a", "ms_per_step": 40.0, "images_per_second": 1600}]}
+    assert "| a | 100 | 40.0 | 1,600 | 10 ± 0 |" in stabilization.shipped_table(path)
