@@ -377,6 +377,9 @@ def load_reference(path=REFERENCE):
 TABLE_SETTINGS = ("dataset", "training_images", "epochs", "samples", "tensorflow", "keras")
 
 
+STALE_LOCK_SECONDS = 60
+
+
 @contextlib.contextmanager
 def _table(path, new=None):
     """The table at ``path`` (or ``new`` where there is none) to change in the block; written back when it ends, in one
@@ -386,11 +389,17 @@ def _table(path, new=None):
     import time
 
     lock = path + ".lock"
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     while True:
         try:
             os.close(os.open(lock, os.O_CREAT | os.O_EXCL))
             break
         except FileExistsError:
+            try:  # held for a fraction of a second; one older than STALE_LOCK_SECONDS lost its process: take it over
+                if time.time() - os.path.getmtime(lock) > STALE_LOCK_SECONDS:
+                    os.remove(lock)
+            except FileNotFoundError:
+                pass
             time.sleep(0.2)
     try:
         table = load_reference(path) if os.path.exists(path) else new

@@ -1,6 +1,8 @@
 """The stabilization toolkit (notebook 09): options of one training step, the generator EMA, the ring toy."""
 
 import dataclasses
+import os
+import time
 
 import keras
 import numpy as np
@@ -501,3 +503,17 @@ def test_the_shipped_table_joins_the_speeds_and_names_the_runs_not_measured(tmp_
     with stabilization._table(path) as table:
         table["speeds"] = {"rows": [{"name": "a", "ms_per_step": 40.0, "images_per_second": 1600}]}
     assert "| a | 100 | 40.0 | 1,600 | 10 ± 0 |" in stabilization.shipped_table(path)
+
+
+def test_a_lock_left_by_a_killed_process_is_taken_over_and_a_new_folder_made(tmp_path):
+    path = str(tmp_path / "new" / "table.json")
+    os.makedirs(tmp_path / "new")
+    with open(path + ".lock", "w"):
+        pass
+    old = time.time() - 2 * stabilization.STALE_LOCK_SECONDS
+    os.utime(path + ".lock", (old, old))
+    table = stabilization.record_row(path, SETTINGS, 0, seed_row("a", 0.5, 10.0, 10, 0.05, 0.15))
+    assert table["per_seed"]["0"][0]["name"] == "a" and not os.path.exists(path + ".lock")
+    other = str(tmp_path / "made" / "here" / "table.json")
+    stabilization.record_row(other, SETTINGS, 0, seed_row("a", 0.5, 10.0, 10, 0.05, 0.15))
+    assert os.path.exists(other)
