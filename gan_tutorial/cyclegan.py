@@ -24,11 +24,10 @@ import numpy as np
 import tensorflow as tf
 from keras import layers
 
-from gan_tutorial import data
+from gan_tutorial import data, plots
 from gan_tutorial.callbacks import LOG_COLUMNS, SampleGrid
 from gan_tutorial.losses import (cycle_consistency_loss, identity_loss, least_squares_discriminator_loss,
                                  least_squares_generator_loss)
-from gan_tutorial import plots
 from gan_tutorial.plots import save_grid
 from gan_tutorial.runs import Architecture, check_domains, read_settings, restore_networks
 
