@@ -42,6 +42,18 @@ def measure(step, batches, steps, warmup=3):
             "ms_per_step": round(1000 * seconds / steps, 2), "warmup_seconds": round(warmup_seconds, 2)}
 
 
+def real_batches(config, images, labels=None, most=4):
+    """Up to ``most`` batches of what one training step takes: ``config.images_per_step`` images (a WGAN-GP step
+    splits them among its ``n_critic`` critic updates), with their labels as int32 where ``labels`` are given."""
+    size = config.images_per_step
+    if len(images) < size:
+        raise ValueError(f"a step of this config takes {size} images; got {len(images)}")
+    batches = [tf.constant(images[i * size:(i + 1) * size]) for i in range(min(most, len(images) // size))]
+    if labels is not None:
+        batches = [(batch, tf.constant(labels[i * size:(i + 1) * size], "int32")) for i, batch in enumerate(batches)]
+    return batches
+
+
 def benchmark(config, images, modes=None, steps=20, include_mixed=True, labels=None):
     """Images/s of one training step per mode, on the same real batches; returns a JSON-ready dict.
 
@@ -49,11 +61,7 @@ def benchmark(config, images, modes=None, steps=20, include_mixed=True, labels=N
     ``config`` needs the images' ``labels``.
     """
     modes = modes or ["eager", "graph", "xla"]
-    n_batches = max(1, min(4, len(images) // config.batch_size))
-    batches = [tf.constant(images[i * config.batch_size:(i + 1) * config.batch_size]) for i in range(n_batches)]
-    if labels is not None:
-        batches = [(batch, tf.constant(labels[i * config.batch_size:(i + 1) * config.batch_size], "int32"))
-                   for i, batch in enumerate(batches)]
+    batches = real_batches(config, images, labels)
     results = {}
     architecture = architecture_of(config)
     for mode in modes:

@@ -205,19 +205,32 @@ def over_seeds(rows_by_seed):
     return summary
 
 
-def measure_speeds(variants, dataset="mnist", steps=30, data_dir=None, **base):
-    """Milliseconds per training step and real images per second of each variant (``benchmark.benchmark``, the step
-    traced as in training), one variant after the other in this process: run it on an otherwise idle machine. A
-    step of ``n_critic`` > 1 (WGAN-GP) counts every critic batch it reads."""
-    from gan_tutorial import benchmark
+def measure_speeds(variants, dataset="mnist", steps=100, rounds=3, data_dir=None, **base):
+    """Milliseconds per training step and real images per second of each variant, the step traced as in training
+    (``benchmark.step_function``), in this one process: run it on an otherwise idle machine.
 
-    rows = []
+    Every variant is built and traced once, then timed for ``steps`` steps in each of ``rounds`` rounds that take the
+    variants in turn, so that a drift of the machine's speed falls on all of them alike; each row gives the median
+    round (``ms_per_step``) and the fastest and slowest (``ms_range``). A step of ``n_critic`` > 1 (WGAN-GP) reads
+    ``n_critic`` real batches, each counted."""
+    from gan_tutorial import benchmark
+    from gan_tutorial.architectures import architecture_of
+
+    measured = {}
     for name, overrides in variants.items():
         config = training.TrainConfig.for_dataset(dataset, **{**base, **overrides})
         images = data.load_images(dataset, "train", data_dir, limit=4 * config.images_per_step)[0]
-        result = benchmark.benchmark(config, images, modes=["graph"], steps=steps, include_mixed=False)["results"]
-        ms = result["graph"]["ms_per_step"]
-        rows.append({"name": name, "ms_per_step": ms, "images_per_second": round(1000 * config.images_per_step / ms)})
+        architecture = architecture_of(config)
+        gan = architecture.compile(architecture.build(config), config, "graph")
+        measured[name] = (config, benchmark.step_function(gan, "graph"), benchmark.real_batches(config, images), [])
+    for round_ in range(rounds):
+        for config, step, batches, times in measured.values():
+            times.append(benchmark.measure(step, batches, steps, warmup=3 if round_ == 0 else 1)["ms_per_step"])
+    rows = []
+    for name, (config, _, _, times) in measured.items():
+        ms = round(float(np.median(times)), 2)
+        rows.append({"name": name, "ms_per_step": ms, "ms_range": [min(times), max(times)],
+                     "images_per_second": round(1000 * config.images_per_step / ms)})
     return rows
 
 
@@ -434,17 +447,17 @@ def record_row(path, settings, seed, row):
     return table
 
 
-def record_speeds(path, variants, data_dir=None, steps=30):
+def record_speeds(path, variants, data_dir=None, steps=100, rounds=3):
     """``measure_speeds`` of ``variants`` in this one process, recorded under the table's ``speeds`` with the device
     and the date: the table's speed column, measured apart from its runs (their seconds include whatever else ran)."""
     import datetime
 
     from gan_tutorial.runtime import describe_device
 
-    rows = measure_speeds(variants, steps=steps, data_dir=data_dir)
+    rows = measure_speeds(variants, steps=steps, rounds=rounds, data_dir=data_dir)
     with _table(path) as table:
         table["speeds"] = {"device": describe_device(), "date": datetime.date.today().isoformat(), "steps": steps,
-                           "rows": rows}
+                           "rounds": rounds, "rows": rows}
     print(results_table(rows))
     return table
 
@@ -484,10 +497,13 @@ def main(argv=None):
     parser.add_argument("--speeds", action="store_true",
                         help="measure each variant's step time instead (run it on an otherwise idle machine) and "
                              "record it in the table's speeds")
+    parser.add_argument("--speed-steps", type=int, default=100,
+                        help="steps timed per variant and round with --speeds (3 rounds, the variants in turn)")
     parser.add_argument("--data-dir")
     arguments = parser.parse_args(argv)
     if arguments.speeds:
-        return record_speeds(arguments.table, {name: every[name] for name in arguments.variants}, arguments.data_dir)
+        return record_speeds(arguments.table, {name: every[name] for name in arguments.variants}, arguments.data_dir,
+                             arguments.speed_steps)
     images = len(data.load_images("mnist", "train", arguments.data_dir)[0])
     settings = {"dataset": "mnist", "training_images": images, "epochs": arguments.epochs,
                 "samples": arguments.samples, "seeds": arguments.seeds, "variants": list(every),

@@ -3,9 +3,11 @@
 import dataclasses
 import json
 
+import numpy as np
 import pytest
 
 from gan_tutorial import benchmark
+from gan_tutorial.config import TrainConfig
 
 
 @pytest.fixture
@@ -51,3 +53,16 @@ def test_the_learning_rates_and_epochs_share_one_measurement(measured, small_con
     benchmark.fastest_mode(dataclasses.replace(small_config, epochs=7, g_learning_rate=1e-3, seed=5), images=None)
     assert len(measured) == 1
 
+
+
+def test_a_step_is_timed_on_the_real_images_it_takes_every_critic_batch_included():
+    # A WGAN-GP step takes n_critic batches (TrainConfig.images_per_step); slicing batch_size images per step timed
+    # it on a fifth of its images. Labels travel with their images.
+    config = TrainConfig(loss="wgan-gp", n_critic=5, batch_size=4)
+    images, labels = np.zeros((50, 28, 28, 1), "float32"), np.arange(50)
+    batches = benchmark.real_batches(config, images, labels)
+    assert [tuple(images.shape) for images, _ in batches] == [(20, 28, 28, 1)] * 2
+    assert batches[1][1].numpy().tolist() == list(range(20, 40)) and batches[1][1].dtype == "int32"
+    assert len(benchmark.real_batches(TrainConfig(batch_size=4), images)) == 4  # at most 4
+    with pytest.raises(ValueError, match="takes 20 images; got 10"):
+        benchmark.real_batches(config, images[:10])

@@ -400,12 +400,25 @@ def test_compare_over_seeds_trains_each_seed_apart_and_scores_finished_runs_agai
 
 
 @pytest.mark.slow
-def test_measure_speeds_counts_every_critic_batch_of_a_step():
+def test_measure_speeds_counts_every_critic_batch_of_a_step_and_takes_the_variants_in_turn(monkeypatch):
+    from gan_tutorial import benchmark
+
+    timed, measure = [], benchmark.measure
+
+    def spy(step, batches, steps, warmup=3):
+        timed.append((len(batches[0]), warmup))
+        return measure(step, batches, steps, warmup)
+
+    monkeypatch.setattr(benchmark, "measure", spy)
     rows = stabilization.measure_speeds({"baseline": stabilization.alone(), "wgan": stabilization.alone(
-        loss="wgan-gp", n_critic=2)}, steps=2, batch_size=16, width=8)
+        loss="wgan-gp", n_critic=2)}, steps=2, rounds=2, batch_size=16, width=8)
     assert [row["name"] for row in rows] == ["baseline", "wgan"]
+    # Round by round, each variant in turn; the WGAN step is handed its 2 critic batches (32 images), not one batch
+    # of 16 split in two (which timed a step on half its images); warm-up (tracing) only in the first round.
+    assert timed == [(16, 3), (32, 3), (16, 1), (32, 1)]
     for row, batches in zip(rows, (1, 2)):
-        assert row["ms_per_step"] > 0 and row["images_per_second"] == round(1000 * 16 * batches / row["ms_per_step"])
+        assert row["ms_range"][0] <= row["ms_per_step"] <= row["ms_range"][1]
+        assert row["images_per_second"] == round(1000 * 16 * batches / row["ms_per_step"])
 
 
 SETTINGS = {"dataset": "mnist", "training_images": 60000, "epochs": 8, "samples": 10000, "seeds": [0, 1],
@@ -459,17 +472,18 @@ def test_the_speeds_are_measured_apart_and_recorded_beside_the_runs(tmp_path, mo
     stabilization.record_row(path, SETTINGS, 0, seed_row("a", 0.5, 10.0, 10, 0.05, 0.15))
     measured = []
 
-    def fake_speeds(variants, steps, data_dir):
+    def fake_speeds(variants, steps, rounds, data_dir):
         measured.append(list(variants))
         return [{"name": name, "ms_per_step": 40.0, "images_per_second": 1600} for name in variants]
 
     monkeypatch.setattr(stabilization, "measure_speeds", fake_speeds)
-    stabilization.main(["--speeds", "--variants", "baseline", "wgan_gp", "--table", path])
+    stabilization.main(["--speeds", "--variants", "baseline", "wgan_gp", "--table", path, "--speed-steps", "30"])
     table = stabilization.load_reference(path)
     assert measured == [["baseline", "wgan_gp"]] and [r["name"] for r in table["speeds"]["rows"]] == measured[0]
     from gan_tutorial.runtime import describe_device
 
-    assert table["speeds"]["steps"] == 30 and table["speeds"]["device"] == describe_device()
+    assert (table["speeds"]["steps"], table["speeds"]["rounds"]) == (30, 3)
+    assert table["speeds"]["device"] == describe_device()
     assert table["per_seed"]["0"][0]["name"] == "a", "the runs' rows are kept"
 
 
