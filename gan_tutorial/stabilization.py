@@ -390,40 +390,24 @@ def load_reference(path=REFERENCE):
 TABLE_SETTINGS = ("dataset", "training_images", "epochs", "samples", "tensorflow", "keras")
 
 
-STALE_LOCK_SECONDS = 60
-
-
 @contextlib.contextmanager
 def _table(path, new=None):
-    """The table at ``path`` (or ``new`` where there is none) to change in the block; written back when it ends, in one
-    step (a reader never sees half a table), while ``path``.lock is held (several processes may record into one
-    table)."""
+    """The table at ``path`` (or ``new`` where there is none) to change in the block, written back when it ends: under
+    ``runtime.exclusive`` (several processes may record into one table; the lock goes with its process) and through
+    ``runtime.replace_atomically`` (a reader never sees half a table)."""
     import json
-    import time
 
-    lock = path + ".lock"
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    while True:
-        try:
-            os.close(os.open(lock, os.O_CREAT | os.O_EXCL))
-            break
-        except FileExistsError:
-            try:  # held for a fraction of a second; one older than STALE_LOCK_SECONDS lost its process: take it over
-                if time.time() - os.path.getmtime(lock) > STALE_LOCK_SECONDS:
-                    os.remove(lock)
-            except FileNotFoundError:
-                pass
-            time.sleep(0.2)
-    try:
-        table = load_reference(path) if os.path.exists(path) else new
-        yield table
-        partial = path + ".partial"
-        with open(partial, "w") as file:
+    from gan_tutorial.runtime import exclusive, replace_atomically
+
+    def write(temporary):
+        with open(temporary, "w") as file:
             json.dump(table, file, indent=1)
             file.write("\n")
-        os.replace(partial, path)
-    finally:
-        os.remove(lock)
+
+    with exclusive(path):
+        table = load_reference(path) if os.path.exists(path) else new
+        yield table
+        replace_atomically(path, write)
 
 
 def record_row(path, settings, seed, row):

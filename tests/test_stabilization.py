@@ -2,7 +2,6 @@
 
 import dataclasses
 import os
-import time
 
 import keras
 import numpy as np
@@ -436,7 +435,7 @@ def test_record_row_keeps_every_run_and_summarizes_only_variants_measured_for_ev
     (row,) = table["rows"]
     assert row["name"] == "a" and row["confident_share"] == 0.6 and row["domain_fid_values"] == [10.0, 20.0]
     assert table["missing"] == [[1, "b"]]
-    assert stabilization.load_reference(path) == table and not (tmp_path / "table.json.lock").exists()
+    assert stabilization.load_reference(path) == table
     assert stabilization.recorded(path, SETTINGS) == {0: {"a", "b"}, 1: {"a"}}
     with pytest.raises(SystemExit, match=r"other settings \(epochs\)"):
         stabilization.recorded(path, {**SETTINGS, "epochs": 4})
@@ -519,15 +518,14 @@ def test_the_shipped_table_joins_the_speeds_and_names_the_runs_not_measured(tmp_
     assert "| a | 100 | 40.0 | 1,600 | 10 ± 0 |" in stabilization.shipped_table(path)
 
 
-def test_a_lock_left_by_a_killed_process_is_taken_over_and_a_new_folder_made(tmp_path):
+def test_a_lock_file_left_by_a_killed_process_does_not_block_and_a_new_folder_is_made(tmp_path):
     path = str(tmp_path / "new" / "table.json")
     os.makedirs(tmp_path / "new")
-    with open(path + ".lock", "w"):
+    with open(path + ".lock", "w"):  # what a process killed while recording leaves: the file, not the lock
         pass
-    old = time.time() - 2 * stabilization.STALE_LOCK_SECONDS
-    os.utime(path + ".lock", (old, old))
     table = stabilization.record_row(path, SETTINGS, 0, seed_row("a", 0.5, 10.0, 10, 0.05, 0.15))
-    assert table["per_seed"]["0"][0]["name"] == "a" and not os.path.exists(path + ".lock")
+    assert table["per_seed"]["0"][0]["name"] == "a"
+    assert [name for name in os.listdir(tmp_path / "new") if "partial" in name] == []  # written in one step
     other = str(tmp_path / "made" / "here" / "table.json")
     stabilization.record_row(other, SETTINGS, 0, seed_row("a", 0.5, 10.0, 10, 0.05, 0.15))
     assert os.path.exists(other)
