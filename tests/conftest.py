@@ -68,19 +68,16 @@ SLOW_FIXTURES = {"horse_folder", "grading", "trained_run", "conditional_run", "c
 
 def pytest_collection_modifyitems(items):
     """Mark ``slow`` every test that uses a slow fixture (``make test-quick`` leaves them out), besides those marked
-    by hand: tests that train or start processes themselves."""
-    for item in items:
-        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
-            item.add_marker(pytest.mark.slow)
-
-
-def pytest_collection_modifyitems(items):
-    """The costliest files and notebooks first (``tests/scope_seconds.json``, from ``make durations``), each one's tests
-    in their own order: with ``--dist loadscope --no-loadscope-reorder`` (the Makefile's) the test processes take whole
-    files in this order, so neither is left alone with a long notebook at the end. Files not in the record go last."""
+    by hand: tests that train or start processes themselves. Then order the collection: the costliest files and
+    notebooks first (``tests/scope_seconds.json``, from ``make durations``), each one's tests in their own order: with
+    ``--dist loadscope --no-loadscope-reorder`` (the Makefile's) the test processes take whole files in this order, so
+    neither is left alone with a long notebook at the end. Files not in the record go last."""
     import json
     import pathlib
 
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
     path = pathlib.Path(__file__).with_name("scope_seconds.json")
     seconds = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
     items.sort(key=lambda item: -seconds.get(item.nodeid.split("::")[0], 0.0))  # stable: a file's order is kept

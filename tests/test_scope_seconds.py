@@ -30,3 +30,14 @@ def test_the_record_names_files_that_exist_and_the_collection_follows_it(request
     assert len(order) == len(set(order)) and sum(1 for a, b in zip(scopes, scopes[1:]) if a != b) == len(order) - 1
     costs = [recorded.get(scope, 0.0) for scope in order]
     assert costs == sorted(costs, reverse=True)
+
+
+def test_the_same_hook_still_marks_the_tests_of_slow_fixtures_slow(request):
+    # conftest's one pytest_collection_modifyitems does both: a second hook of that name in the module replaced the
+    # first, and make test-quick ran the tests of slow fixtures.
+    import conftest
+
+    slow_fixture = [item for item in request.session.items
+                    if conftest.SLOW_FIXTURES & set(getattr(item, "fixturenames", ()))]
+    assert slow_fixture or len(request.session.items) < 50  # a run of a few files may hold none
+    assert all(item.get_closest_marker("slow") for item in slow_fixture)
