@@ -3,6 +3,8 @@
 import json
 import pathlib
 
+import pytest
+
 import scope_seconds  # tests/scope_seconds.py: pytest puts tests/ on the path (rootdir-relative imports)
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -39,5 +41,6 @@ def test_the_same_hook_still_marks_the_tests_of_slow_fixtures_slow(request):
 
     slow_fixture = [item for item in request.session.items
                     if conftest.SLOW_FIXTURES & set(getattr(item, "fixturenames", ()))]
-    assert slow_fixture or len(request.session.items) < 50  # a run of a few files may hold none
+    if not slow_fixture:  # make test-quick (-m "not slow") or a run of a few files: none to check
+        pytest.skip("no test of a slow fixture in this run")
     assert all(item.get_closest_marker("slow") for item in slow_fixture)
