@@ -15,6 +15,13 @@ only do the mathematics, so they are tested on arrays with known answers.
 import numpy as np
 
 
+def mean_and_spread(values):
+    """(mean, sample standard deviation) of a figure measured over seeds: the std divides by n - 1 (Bessel's
+    correction; the population std, n, understates the spread of 3 seeds by a fifth), and is 0.0 for one value."""
+    values = np.asarray(values, "float64")
+    return float(values.mean()), float(values.std(ddof=1)) if len(values) > 1 else 0.0
+
+
 def class_report(probabilities, threshold=0.9, class_names=None):
     """Summarize classifier outputs (N, K) for N generated images.
 

@@ -115,13 +115,12 @@ def record(name, config, reports, folder=None, steps=None, **facts):
 def summary(folder=None):
     """A Markdown table of every reference's seeds: for each figure the mean and the sample standard deviation over
     the seeds (n - 1), the class shares as the lowest and highest of any seed, and the steps' range."""
-    import numpy as np
+    from gan_tutorial.metrics import mean_and_spread
 
     def spread(values, percent=False):
-        values = np.array(values, "float64")
+        mean, std = mean_and_spread(values)
         scale, unit = (100, "%") if percent else (1, "")
-        std = f" ± {scale * values.std(ddof=1):.3g}" if len(values) > 1 else ""
-        return f"{scale * values.mean():.3g}{std}{unit}"
+        return f"{scale * mean:.3g}" + (f" ± {scale * std:.3g}" if len(values) > 1 else "") + unit
 
     lines = ["| reference | seeds | steps | confident > 0.9 | classes | class shares | domain FID | KID | label agreement |",
              "|" + " --- |" * 9]

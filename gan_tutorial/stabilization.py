@@ -23,7 +23,7 @@ from keras import layers
 from gan_tutorial import data, training
 from gan_tutorial.gan import STABILIZERS_OFF, StabilizedGAN, generate, sampling_generator
 from gan_tutorial.layers import MinibatchStdDev
-from gan_tutorial.metrics import class_report, frechet_distance, label_agreement
+from gan_tutorial.metrics import class_report, frechet_distance, label_agreement, mean_and_spread
 from gan_tutorial.plots import read_log
 
 RING_MODES, RING_RADIUS, RING_STD = 8, 2.0, 0.05
@@ -197,9 +197,8 @@ def over_seeds(rows_by_seed):
                "class_share_range": [min(r["class_share_range"][0] for r in rows),
                                      max(r["class_share_range"][1] for r in rows)]}
         for key in SPREAD_KEYS:
-            values = np.array([r[key] for r in rows], "float64")
-            row[key] = round(float(values.mean()), 4)
-            row[f"{key}_std"] = round(float(values.std(ddof=1)), 4) if len(values) > 1 else 0.0
+            mean, std = mean_and_spread([r[key] for r in rows])
+            row[key], row[f"{key}_std"] = round(mean, 4), round(std, 4)
             row[f"{key}_values"] = [r[key] for r in rows]
         summary.append(row)
     return summary
@@ -356,15 +355,23 @@ def shipped_table(path=None):
 
 
 def plot_results(rows, baseline="baseline"):
-    """Bars of each variant's confident share and domain FID, the baseline's drawn as a line; the figure."""
+    """Bars of each variant's confident share and domain FID, the baseline's drawn as a line; the figure.
+
+    Rows of ``over_seeds`` (with ``KEY_std``) get error bars of one standard deviation each way, and the label says
+    how many seeds the bars average."""
     import matplotlib.pyplot as plt
 
     names = [row["name"] for row in rows]
     fig, axes = plt.subplots(1, 2, figsize=(11, 0.35 * len(rows) + 1.2), sharey=True)
     for ax, key, label in zip(axes, ("confident_share", "domain_fid"),
                               ("share read with confidence > 0.9 (higher is better)", "domain FID (lower is better)")):
-        values = [row[key] * (100 if key == "confident_share" else 1) for row in rows]
-        ax.barh(names, values, color=["gray" if name == baseline else "tab:blue" for name in names])
+        scale = 100 if key == "confident_share" else 1
+        values = [row[key] * scale for row in rows]
+        spread = [row[f"{key}_std"] * scale for row in rows] if all(f"{key}_std" in row for row in rows) else None
+        if spread is not None:
+            label += f", mean ± std of {len(rows[0]['seeds'])} seeds"
+        ax.barh(names, values, xerr=spread, capsize=2,
+                color=["gray" if name == baseline else "tab:blue" for name in names])
         if baseline in names:
             ax.axvline(values[names.index(baseline)], color="gray", linestyle="--")
         ax.set_xlabel(label)

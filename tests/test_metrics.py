@@ -3,7 +3,8 @@ import pytest
 
 from gan_tutorial import data
 from gan_tutorial.metrics import (class_report, classifier_report, frechet_distance, frechet_distance_from_statistics,
-                                 inception_score, kernel_inception_distance, mmd_squared, nearest_neighbors)
+                                 inception_score, kernel_inception_distance, mean_and_spread, mmd_squared,
+                                 nearest_neighbors)
 
 
 def test_class_report_on_known_probabilities():
@@ -115,3 +116,11 @@ def test_nearest_neighbors_finds_the_closest_references_in_order():
     np.testing.assert_allclose(distances, [[1.0, 2.0], [1.0, np.sqrt(41)]], rtol=1e-6)
     images = np.random.default_rng(5).uniform(-1, 1, (6, 4, 4, 1))
     assert nearest_neighbors(images[2:4] + 0.01, images)[0].ravel().tolist() == [2, 3]
+
+
+def test_mean_and_spread_divides_by_n_minus_one():
+    # By hand: 1, 2, 4 -> mean 7/3; squared gaps 16/9, 1/9, 25/9 sum to 42/9; / 2 -> 7/3, std 1.5275 (the population
+    # std, / 3, would be 1.2472). One value has no spread: 0.
+    mean, std = mean_and_spread([1, 2, 4])
+    assert abs(mean - 7 / 3) < 1e-12 and abs(std - (7 / 3) ** 0.5) < 1e-12
+    assert mean_and_spread([0.5]) == (0.5, 0.0)

@@ -518,6 +518,23 @@ def test_the_shipped_table_joins_the_speeds_and_names_the_runs_not_measured(tmp_
     assert "| a | 100 | 40.0 | 1,600 | 10 ± 0 |" in stabilization.shipped_table(path)
 
 
+def test_the_plot_of_the_table_over_seeds_draws_one_std_each_way_and_a_single_run_none():
+    import matplotlib
+    import matplotlib.container
+
+    matplotlib.use("Agg")
+    rows = stabilization.over_seeds({0: [seed_row("a", 0.5, 10.0, 10, 0.05, 0.15)],
+                                     1: [seed_row("a", 0.7, 14.0, 10, 0.05, 0.15)]})  # std 0.1414 and 2.828 by hand
+    fig = stabilization.plot_results(rows)
+    for ax, std in zip(fig.axes, (14.14, 2.828)):
+        (bars,) = [c for c in ax.containers if isinstance(c, matplotlib.container.BarContainer)]
+        (segment,) = bars.errorbar.lines[2][0].get_segments()
+        assert abs((segment[1][0] - segment[0][0]) - 2 * std) < 0.01  # from mean - std to mean + std
+        assert "mean ± std of 2 seeds" in ax.get_xlabel()
+    single = stabilization.plot_results([{"name": "a", "confident_share": 0.5, "domain_fid": 10.0}])
+    assert not any(isinstance(c, matplotlib.container.ErrorbarContainer) for c in single.axes[0].containers)
+
+
 def test_a_lock_file_left_by_a_killed_process_does_not_block_and_a_new_folder_is_made(tmp_path):
     path = str(tmp_path / "new" / "table.json")
     os.makedirs(tmp_path / "new")
