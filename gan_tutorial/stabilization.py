@@ -369,7 +369,7 @@ def plot_results(rows, baseline="baseline"):
         values = [row[key] * scale for row in rows]
         spread = [row[f"{key}_std"] * scale for row in rows] if all(f"{key}_std" in row for row in rows) else None
         if spread is not None:
-            label += f", mean ± std of {len(rows[0]['seeds'])} seeds"
+            label += f"\nmean ± std of {len(rows[0]['seeds'])} seeds"
         ax.barh(names, values, xerr=spread, capsize=2,
                 color=["gray" if name == baseline else "tab:blue" for name in names])
         if baseline in names:
@@ -421,7 +421,7 @@ def record_row(path, settings, seed, row):
     """Add one (seed, variant) row to the table at ``path`` (replacing that pair's earlier row) and recompute its
     ``rows`` over seeds for every variant measured on all of the table's seeds; ``missing`` lists the pairs of those
     seeds and of ``settings["variants"]`` (all the table is for) not measured yet. Several processes may record into
-    one table (``_table``)."""
+    one table (``_table``). The rows over seeds follow ``settings["variants"]``, not the order the runs finished in."""
     with _table(path, {"settings": settings, "per_seed": {}}) as table:
         rows = [r for r in table["per_seed"].get(str(seed), []) if r["name"] != row["name"]]
         table["per_seed"][str(seed)] = rows + [row]
@@ -432,8 +432,8 @@ def record_row(path, settings, seed, row):
                                                                      for r in table["per_seed"].get(str(s), [])]))
         done = {s: {r["name"] for r in table["per_seed"].get(str(s), [])} for s in seeds}
         complete = [n for n in names if all(n in done[s] for s in seeds)]
-        table["rows"] = over_seeds({s: [r for r in table["per_seed"][str(s)] if r["name"] in complete]
-                                    for s in seeds}) if complete else []
+        table["rows"] = over_seeds({s: sorted((r for r in table["per_seed"][str(s)] if r["name"] in complete),
+                                              key=lambda r: names.index(r["name"])) for s in seeds}) if complete else []
         table["missing"] = [[s, n] for s in seeds for n in names if n not in done[s]]
     return table
 

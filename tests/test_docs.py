@@ -90,3 +90,9 @@ def test_the_measurements_show_the_reference_runs_as_expected_json_holds_them():
     from gan_tutorial import reference
 
     assert reference.summary() in (ROOT / "notebooks" / "MEASUREMENTS.md").read_text(encoding="utf-8")
+
+
+def test_the_measurements_show_the_stabilizers_table_as_the_package_ships_it():
+    from gan_tutorial import stabilization
+
+    assert stabilization.shipped_table() in (ROOT / "notebooks" / "MEASUREMENTS.md").read_text(encoding="utf-8")

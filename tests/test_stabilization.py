@@ -441,6 +441,13 @@ def test_record_row_keeps_every_run_and_summarizes_only_variants_measured_for_ev
         stabilization.recorded(path, {**SETTINGS, "epochs": 4})
 
 
+def test_the_rows_over_seeds_follow_the_variants_order_not_the_order_the_runs_finished_in(tmp_path):
+    path, settings = str(tmp_path / "table.json"), {**SETTINGS, "variants": ["a", "b"]}
+    for seed, name in [(0, "b"), (0, "a"), (1, "a"), (1, "b")]:  # b finished first
+        table = stabilization.record_row(path, settings, seed, seed_row(name, 0.5, 10.0, 10, 0.05, 0.15))
+    assert [row["name"] for row in table["rows"]] == ["a", "b"]
+
+
 def test_the_measuring_command_skips_recorded_runs_and_records_each_new_one(tmp_path, monkeypatch):
     trained = []
 
