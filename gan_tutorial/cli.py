@@ -222,14 +222,17 @@ def build_parser():
     _config_arguments(bench)
     bench.add_argument("--steps", type=POSITIVE_INT, default=20)
 
-    evaluate = commands.add_parser("evaluate", help="FID, KID, Inception Score and class histogram; print JSON "
+    evaluate = commands.add_parser("evaluate", help="FID, KID, Inception Score and class histogram; for a CycleGAN "
+                                                    "run, its cycle error and the share of translations read as the "
+                                                    "target class on each domain's test pictures; print JSON "
                                                     f"(a run directory also keeps it in its {EVALUATION_FILE})")
     evaluate.add_argument("source", help="a run directory, or a .npz written by 'sample'")
     evaluate.add_argument("--dataset", type=_labeled_dataset_name, default="mnist")
     evaluate.add_argument("--features", choices=("domain", "inception"), default="domain",
                           help="FID/KID features: the dataset's classifier (offline), or " + INCEPTION_NOTE)
     evaluate.add_argument("--n", type=POSITIVE_INT, default=10000,
-                          help="images to generate from a run directory; as many real training images are compared")
+                          help="images to generate from a run directory; as many real training images are compared "
+                               "(a CycleGAN run: test pictures of each domain, at most)")
     evaluate.add_argument("--threshold", type=FRACTION, default=0.9)
     evaluate.add_argument("--seed", type=SEED, default=0)
     evaluate.add_argument("--data-dir")

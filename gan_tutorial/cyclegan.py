@@ -398,6 +398,34 @@ def cycle_report(generator_ab, generator_ba, images_a, images_b, classifier=None
     return report
 
 
+def translation_report(generator_ab, generator_ba, config, n, data_dir=None):
+    """What ``gan-tutorial evaluate`` reports for a CycleGAN run: ``cycle_report`` on up to ``n`` pictures of each
+    domain, and its two figures over both directions, ``cycle_mae`` (the mean of the two round trips' errors) and,
+    where both domains are classes of one dataset, ``translated_to_target`` (the mean share of translations that the
+    dataset's classifier reads as the target class). A class's pictures are its test split, which training never
+    saw; a folder has no other split, so its own pictures are used (``held_out`` says which). ``n`` is the number of
+    pictures of both domains together."""
+    names = (config.dataset, config.dataset_b)
+    images = [domain_images(name, "test", config.image_shape[0], data_dir, n) for name in names]
+    classes = [data.split_class(name) for name in names]
+    classifier = indices = None
+    if all(classes) and classes[0][0] == classes[1][0]:
+        from gan_tutorial.classifier import load_classifier
+
+        dataset = classes[0][0]
+        classifier = load_classifier(dataset, data_dir)
+        indices = tuple(data.CLASS_NAMES[dataset].index(class_name) for _, class_name in classes)
+    report = cycle_report(generator_ab, generator_ba, *images, classifier, indices)
+    directions = [report["a2b"], report["b2a"]]
+    report["cycle_mae"] = round(float(np.mean([row["cycle_mae"] for row in directions])), 2)
+    if classifier is not None:
+        report["translated_to_target"] = round(float(np.mean([row["translated_read_as_target"]
+                                                              for row in directions])), 4)
+    report["n"] = len(images[0]) + len(images[1])
+    report["held_out"] = not any(data.is_folder(name) for name in names)
+    return report
+
+
 def plot_cycle_losses(log):
     """A CycleGAN's losses per step: least-squares adversarial, cycle and identity L1; the figure."""
     return plots.plot_curves(log, ["d_loss", "g_loss", "cycle_loss", "identity_loss"],
@@ -501,6 +529,10 @@ class CycleGANs(Architecture):
     def restore(self, run_dir, config):
         """(G: A -> B, F: B -> A) of the newest checkpoint."""
         return restore_translators(run_dir)
+
+    def evaluate(self, run_dir, config, n, data_dir=None):
+        """``translation_report`` of the run's translators on up to ``n`` pictures of each domain."""
+        return translation_report(*restore_translators(run_dir), config, n, data_dir)
 
     def sample(self, run_dir, config, n, seed=0, label=None, truncation=1.0):
         """Refused: a CycleGAN translates pictures, it draws none from noise."""

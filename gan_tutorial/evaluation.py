@@ -1,5 +1,6 @@
 """Scoring generated images: the report 'gan-tutorial evaluate' prints (FID, KID, Inception Score, the classifier's
-confident share and class shares), kept in a run folder as ``evaluation.json`` (notebooks 08 and 12).
+confident share and class shares; a CycleGAN's cycle error and translated shares), kept in a run folder as
+``evaluation.json`` (notebooks 08, 11 and 12).
 """
 
 import json
@@ -9,6 +10,7 @@ import time
 import numpy as np
 
 from gan_tutorial import data, reference, runtime, training
+from gan_tutorial.architectures import architecture_of
 from gan_tutorial.features import INCEPTION_NOTE
 from gan_tutorial.plots import read_log
 from gan_tutorial.runs import EVALUATION_FILE
@@ -46,12 +48,21 @@ def evaluation_report(source, dataset="mnist", features="domain", n=10000, thres
     images of a .npz written by 'sample', against as many real training images of ``dataset``.
 
     ``features``: "domain" (the dataset's classifier) or "inception" (InceptionV3, downloaded on first use).
+    A run of an architecture that draws no samples reports its own figures (``Architecture.evaluate``: a CycleGAN's
+    ``cyclegan.translation_report`` on up to ``n`` pictures of each domain; ``dataset`` and ``features`` do not apply).
     """
     from gan_tutorial import features as feature_models
     from gan_tutorial.classifier import load_classifier
     from gan_tutorial.metrics import label_agreement, quality_report
 
     started = time.perf_counter()
+    if os.path.isdir(source):  # an architecture that draws no samples from noise (a CycleGAN) reports its own figures
+        config = training.load_config(source)
+        report = architecture_of(config).evaluate(source, config, n, data_dir)
+        if report is not None:
+            report["settings"] = {"source": source, "n_per_domain_at_most": n,
+                                  "seconds": round(time.perf_counter() - started, 1)}
+            return _with_expected(source, report)
     images, labels = load_samples(source, n, seed)
     expected = data.IMAGE_SHAPES[dataset]
     if images.shape[1] != expected[0] and images.shape[3:] == expected[2:]:  # a style generator's 32 x 32 digits
@@ -79,17 +90,21 @@ def evaluation_report(source, dataset="mnist", features="domain", n=10000, thres
         "generator": which_generator(source) if os.path.isdir(source) else None,
         "seconds": round(time.perf_counter() - started, 1),
     }
-    if os.path.isdir(source):  # a run of a reference's settings: where it falls against the reference's seeds
-        matched = reference.expected_for(training.load_config(source))
-        places = matched and reference.verdict(report, matched[1])
-        if places:
-            seeds = matched[1]["seeds"].values()
-            log_path = os.path.join(source, "log.csv")  # a reference run keeps none
-            log = read_log(log_path) if os.path.exists(log_path) else {}
-            report["expected"] = {
-                "reference": matched[0], "seeds": len(seeds), **places, "steps": int(log["step"][-1]) if log else None,
-                "reference_steps": ([min(seed["steps"] for seed in seeds), max(seed["steps"] for seed in seeds)]
-                                    if all("steps" in seed for seed in seeds) else None)}
+    return _with_expected(source, report) if os.path.isdir(source) else report
+
+
+def _with_expected(run_dir, report):
+    """``report`` with, for a run of a reference's settings, where it falls against the reference's seeds."""
+    matched = reference.expected_for(training.load_config(run_dir))
+    places = matched and reference.verdict(report, matched[1])
+    if places:
+        seeds = matched[1]["seeds"].values()
+        log_path = os.path.join(run_dir, "log.csv")  # a reference run keeps none
+        log = read_log(log_path) if os.path.exists(log_path) else {}
+        report["expected"] = {
+            "reference": matched[0], "seeds": len(seeds), **places, "steps": int(log["step"][-1]) if log else None,
+            "reference_steps": ([min(seed["steps"] for seed in seeds), max(seed["steps"] for seed in seeds)]
+                                if all("steps" in seed for seed in seeds) else None)}
     return report
 
 
@@ -98,6 +113,6 @@ def describe_expected(report):
     expected = report.get("expected")
     if not expected:
         return None
-    places = {metric: expected[metric] for metric in reference.BAND_METRICS}
+    places = {metric: expected[metric] for metric in reference.BAND_METRICS if metric in expected}
     return reference.describe_verdict(expected["reference"], places, expected["seeds"], expected["steps"],
                                       expected["reference_steps"])

@@ -27,9 +27,13 @@ EXPECTED = "expected.json"
 # A run is compared with a reference trained with every setting the same but these (they change no image, or, for
 # the seed, are what the reference's seeds vary).
 UNMATCHED_SETTINGS = ("seed", "compile_mode", "n_samples", "tensorboard")
-# The figures compared, which way is better, and their names in words.
-BAND_METRICS = {"confident_share": "higher", "fid": "lower", "classes_covered": "higher"}
-METRIC_NAMES = {"confident_share": "confident share", "fid": "domain FID", "classes_covered": "classes"}
+# The figures compared, which way is better, and their names in words: of samples drawn from noise, and of a
+# CycleGAN's translations (``cyclegan.translation_report``). A report is compared on those of them it has.
+BAND_METRICS = {"confident_share": "higher", "fid": "lower", "classes_covered": "higher",
+                "cycle_mae": "lower", "translated_to_target": "higher"}
+METRIC_NAMES = {"confident_share": "confident share", "fid": "domain FID", "classes_covered": "classes",
+                "cycle_mae": "cycle error", "translated_to_target": "translations read as the target class"}
+PERCENT_METRICS = ("confident_share", "translated_to_target")
 # What each seed's record keeps from its report besides BAND_METRICS: {name: a function of the report, or None where
 # the report lacks it} (KID's mean, the lowest and highest class share, a conditional run's label agreement).
 EXTRA_METRICS = {
@@ -101,7 +105,7 @@ def record(name, config, reports, folder=None, steps=None, **facts):
         raise ValueError(f"the reports of {name} score different numbers of samples: {sorted(ns)}")
     expected[name] = {
         "settings": settings_of(config), "n": ns.pop(),
-        "seeds": {str(seed): {**{metric: report[metric] for metric in BAND_METRICS},
+        "seeds": {str(seed): {**{metric: report[metric] for metric in BAND_METRICS if metric in report},
                               **{name: value for name, read in EXTRA_METRICS.items()
                                  if (value := read(report)) is not None},
                               **({"steps": steps[seed]} if steps else {})} for seed, report in reports.items()},
@@ -113,8 +117,10 @@ def record(name, config, reports, folder=None, steps=None, **facts):
 
 
 def summary(folder=None):
-    """A Markdown table of every reference's seeds: for each figure the mean and the sample standard deviation over
-    the seeds (n - 1), the class shares as the lowest and highest of any seed, and the steps' range."""
+    """Markdown tables of every reference's seeds: for each figure the mean and the sample standard deviation over
+    the seeds (n - 1), the class shares as the lowest and highest of any seed, and the steps' range. References that
+    draw from noise come first; those that translate (a CycleGAN's cycle error and translated share) in a table
+    after them."""
     from gan_tutorial.metrics import mean_and_spread
 
     def spread(values, percent=False):
@@ -122,23 +128,36 @@ def summary(folder=None):
         scale, unit = (100, "%") if percent else (1, "")
         return f"{scale * mean:.3g}" + (f" ± {scale * std:.3g}" if len(values) > 1 else "") + unit
 
-    lines = ["| reference | seeds | steps | confident > 0.9 | classes | class shares | domain FID | KID | label agreement |",
-             "|" + " --- |" * 9]
+    def row(name, seeds, keys):
+        def column(key):
+            values = [seed[key] for seed in seeds if key in seed]
+            return spread(values, key in PERCENT_METRICS or key == "label_agreement") if len(values) == len(
+                seeds) else "n/a"
+
+        steps = [seed["steps"] for seed in seeds if "steps" in seed]
+        cells = [name, str(len(seeds)), f"{min(steps):,}-{max(steps):,}" if steps else "n/a"]
+        for key in keys:
+            if key == "class_share_range":
+                ranges = [seed[key] for seed in seeds if key in seed]
+                cells.append(f"{100 * min(r[0] for r in ranges):.1f}-{100 * max(r[1] for r in ranges):.1f}%"
+                             if len(ranges) == len(seeds) else "n/a")
+            else:
+                cells.append(column(key))
+        return "| " + " | ".join(cells) + " |"
+
+    tables = {  # (header, keys of each seed's record) of the two kinds of reference
+        "samples": ("| reference | seeds | steps | confident > 0.9 | classes | class shares | domain FID | KID | "
+                    "label agreement |",
+                    ["confident_share", "classes_covered", "class_share_range", "fid", "kid", "label_agreement"]),
+        "translations": ("| reference | seeds | steps | cycle error (of 255) | translations read as the target class |",
+                         ["cycle_mae", "translated_to_target"])}
+    rows = {kind: [] for kind in tables}
     for name, entry in sorted(load_expected(folder).items()):
         seeds = list(entry["seeds"].values())
-
-        def column(key, percent=False):
-            values = [seed[key] for seed in seeds if key in seed]
-            return spread(values, percent) if len(values) == len(seeds) else "n/a"
-
-        ranges = [seed["class_share_range"] for seed in seeds if "class_share_range" in seed]
-        shares = (f"{100 * min(r[0] for r in ranges):.1f}-{100 * max(r[1] for r in ranges):.1f}%"
-                  if len(ranges) == len(seeds) else "n/a")
-        steps = [seed["steps"] for seed in seeds if "steps" in seed]
-        lines.append(f"| {name} | {len(seeds)} | " + (f"{min(steps):,}-{max(steps):,}" if steps else "n/a")
-                     + f" | {column('confident_share', True)} | {column('classes_covered')} | {shares} | "
-                       f"{column('fid')} | {column('kid')} | {column('label_agreement', True)} |")
-    return "\n".join(lines)
+        kind = "translations" if all("cycle_mae" in seed for seed in seeds) else "samples"
+        rows[kind].append(row(name, seeds, tables[kind][1]))
+    return "\n\n".join("\n".join([header, "|" + " --- |" * (len(keys) + 3), *rows[kind]])
+                       for kind, (header, keys) in tables.items() if rows[kind])
 
 
 def expected_for(config, folder=None):
@@ -151,13 +170,16 @@ def expected_for(config, folder=None):
 
 
 def verdict(report, entry):
-    """Where ``report``'s figures fall against ``entry``'s seeds: {metric: {"value", "range": [lowest, highest],
-    "place": "within" | "better" | "worse"}}; None where the report scored another number of samples (FID depends
+    """Where ``report``'s figures fall against ``entry``'s seeds, on each figure of ``BAND_METRICS`` that the report
+    and every seed have: {metric: {"value", "range": [lowest, highest], "place": "within" | "better" | "worse"}}; None
+    where the report scored another number of samples (FID depends
     on it) or other features."""
     if report["n"] != entry["n"] or not str(report.get("settings", {}).get("features", "domain")).startswith("domain"):
         return None
     places = {}
     for metric, better in BAND_METRICS.items():
+        if metric not in report or any(metric not in scores for scores in entry["seeds"].values()):
+            continue
         values = [scores[metric] for scores in entry["seeds"].values()]
         low, high = min(values), max(values)
         value = report[metric]
@@ -171,7 +193,7 @@ def describe_verdict(name, places, seeds, steps=None, reference_steps=None):
     ``steps`` (the run's) and ``reference_steps`` (the seeds' range) are said when they differ by more than a fifth:
     the same time budget trains more steps on a faster machine."""
     def show(metric, value):
-        return f"{100 * value:.1f}%" if metric == "confident_share" else f"{value:g}"
+        return f"{100 * value:.1f}%" if metric in PERCENT_METRICS else f"{value:g}"
 
     parts = [f"{METRIC_NAMES[metric]} {show(metric, place['value'])}: {place['place']} "
              f"({show(metric, place['range'][0])} to {show(metric, place['range'][1])})"
@@ -199,6 +221,9 @@ def main(argv=None):
     parser.add_argument("name", nargs="?")
     parser.add_argument("runs", nargs="*", help="finished runs of the same settings and different seeds")
     parser.add_argument("--data", help="what they trained on, in words (e.g. 'MNIST, 60,000 digits')")
+    parser.add_argument("--machine", help="where they trained, in words, when not this machine as it is now (e.g. "
+                        "'CPU, 1 of 2 threads (GAN_TUTORIAL_THREADS=1), two runs side by side'); default: "
+                        "runtime.describe_device()")
     parser.add_argument("--summary", action="store_true",
                         help="print every reference's figures over its seeds (mean ± standard deviation) and stop")
     arguments = parser.parse_args(argv)
@@ -219,7 +244,8 @@ def main(argv=None):
     steps = {config.seed: int(read_log(os.path.join(run, "log.csv"))["step"][-1])
              for run, config in zip(arguments.runs, configs)}
     export(arguments.runs[0], arguments.name)
-    record(arguments.name, configs[0], reports, steps=steps, machine=describe_device(), data=arguments.data,
+    record(arguments.name, configs[0], reports, steps=steps, machine=arguments.machine or describe_device(),
+           data=arguments.data,
            shipped_seed=configs[0].seed)
     print(f"Shipped {arguments.runs[0]} as the reference run {arguments.name!r}, with the scores of seeds "
           f"{sorted(reports)}")

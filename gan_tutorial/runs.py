@@ -146,6 +146,11 @@ class Architecture:
         (network,) = restore_networks(run_dir, **self.sampling_networks(config)).values()
         return network
 
+    def evaluate(self, run_dir, config, n, data_dir=None):
+        """A report of its own for ``evaluation.evaluation_report`` (a dict with ``n``), or None: an architecture that
+        draws from noise is scored on its samples (FID, KID, IS, class shares), which ``sample`` draws."""
+        return None
+
     def sample(self, run_dir, config, n, seed=0, label=None, truncation=1.0):
         """(images in [-1, 1], the labels they were drawn for or None, what they are in words) from a run.
 

@@ -319,3 +319,49 @@ def test_cycle_report_of_identity_translators():
     assert report["a2b"]["cycle_mae"] == report["a2b"]["change_mae"] == 0.0
     assert report["b2a"]["unrelated_mae"] == pytest.approx(np.abs(np.roll(images[::-1], 1, 0) - images[::-1]).mean()
                                                            * 127.5, abs=0.01)
+
+
+def test_evaluate_a_cyclegan_run_reports_its_cycle_on_each_domains_pictures(cycle_run, capsys):
+    # Fails if evaluate asked the run for samples from noise (a CycleGAN draws none), if the headline cycle error
+    # were one direction's or a sum, or if the report kept nothing in the run.
+    import json
+
+    from gan_tutorial.runs import EVALUATION_FILE
+
+    run_dir, _ = cycle_run
+    assert cli.main(["evaluate", run_dir, "--n", "5"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    with open(os.path.join(run_dir, EVALUATION_FILE)) as file:
+        assert json.load(file) == printed
+    config = training.load_config(run_dir)
+    generator_ab, generator_ba = cyclegan.restore_translators(run_dir)
+    images = [cyclegan.domain_images(name, "test", 16, limit=5) for name in (config.dataset, config.dataset_b)]
+    expected = cyclegan.cycle_report(generator_ab, generator_ba, *images)
+    assert printed["a2b"] == expected["a2b"] and printed["b2a"] == expected["b2a"]
+    assert printed["cycle_mae"] == pytest.approx((expected["a2b"]["cycle_mae"] + expected["b2a"]["cycle_mae"]) / 2,
+                                                 abs=0.006)
+    assert printed["n"] == 10 and printed["held_out"] is False  # two folders: no other split, no classifier
+    assert "translated_to_target" not in printed
+
+
+def test_translation_report_reads_translations_as_the_target_class_on_the_test_split():
+    # Identity translators leave every picture as it is: their translations are read as the target class exactly
+    # as often as the inputs are. Fails for the share read as the *source* (the classifier reads most test horses
+    # as horses), for training pictures instead of the test split, or for one direction's share alone.
+    from gan_tutorial.classifier import load_classifier
+
+    identity = keras.Sequential([keras.Input((32, 32, 3)), keras.layers.Identity()])
+    config = training.TrainConfig(model="cyclegan", dataset="cifar10:horse", dataset_b="cifar10:deer",
+                                  image_shape=(32, 32, 3))
+    report = cyclegan.translation_report(identity, identity, config, 300)
+    assert report["n"] == 600 and report["held_out"] is True and report["cycle_mae"] == 0.0
+    classifier, names = load_classifier("cifar10"), data.CLASS_NAMES["cifar10"]
+    for direction, (source, target) in {"a2b": ("horse", "deer"), "b2a": ("deer", "horse")}.items():
+        row = report[direction]
+        read = classifier.predict(data.class_images(f"cifar10:{source}", "test", limit=300), verbose=0).argmax(axis=1)
+        assert row["input_read_as_target"] == pytest.approx(np.mean(read == names.index(target)), abs=1e-4)
+        assert row["input_read_as_source"] == pytest.approx(np.mean(read == names.index(source)), abs=1e-4)
+        assert row["translated_read_as_target"] == row["input_read_as_target"]
+        assert row["translated_read_as_source"] > 0.5 > row["translated_read_as_target"]
+    assert report["translated_to_target"] == pytest.approx(
+        (report["a2b"]["translated_read_as_target"] + report["b2a"]["translated_read_as_target"]) / 2, abs=1e-4)

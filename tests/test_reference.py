@@ -98,6 +98,29 @@ def test_verdict_places_each_figure_against_the_seeds_range_with_its_better_dire
     assert reference.verdict({**report, "settings": {"features": "inception (2048 per image)"}}, ENTRY) is None
 
 
+def test_a_translation_report_is_placed_and_summed_up_on_its_cycle_error_and_target_share(shipped):
+    # A lower cycle error and a higher share read as the target class are better; the translation figures get a
+    # table of their own. By hand: cycle errors 18, 20, 19 -> 19 ± 1; shares 0.30, 0.36, 0.33 -> 33 ± 3%. Fails for
+    # a verdict that read the cycle error as "higher is better", or a summary that put a CycleGAN among the samples.
+    reports = {seed: {"n": 2000, "a2b": {}, "b2a": {}, "cycle_mae": mae, "translated_to_target": share}
+               for seed, mae, share in ((0, 18.0, 0.30), (1, 20.0, 0.36), (2, 19.0, 0.33))}
+    config = TrainConfig(model="cyclegan", dataset="cifar10:horse", dataset_b="cifar10:deer", image_shape=(32, 32, 3))
+    reference.record("cycle", config, reports, steps={0: 5, 1: 6, 2: 7})
+    entry = reference.load_expected()["cycle"]
+    assert entry["seeds"]["1"] == {"cycle_mae": 20.0, "translated_to_target": 0.36, "steps": 6}
+    places = reference.verdict({"n": 2000, "cycle_mae": 17.0, "translated_to_target": 0.2}, entry)
+    assert places == {"cycle_mae": {"value": 17.0, "range": [18.0, 20.0], "place": "better"},
+                      "translated_to_target": {"value": 0.2, "range": [0.30, 0.36], "place": "worse"}}
+    assert "cycle error 17: better (18 to 20); translations read as the target class 20.0%: worse (30.0% to 36.0%)" \
+        in reference.describe_verdict("cycle", places, 3)
+    reference.record("mnist", TrainConfig.for_dataset("mnist"), {0: {"n": 1000, **ENTRY["seeds"]["0"]}})
+    tables = reference.summary().split("\n\n")
+    assert tables[0].splitlines()[2].startswith("| mnist | 1 |") and len(tables[0].splitlines()) == 3
+    assert tables[1].splitlines() == [
+        "| reference | seeds | steps | cycle error (of 255) | translations read as the target class |",
+        "| --- | --- | --- | --- | --- |", "| cycle | 3 | 5-7 | 19 ± 1 | 33 ± 3% |"]
+
+
 def test_record_keeps_the_settings_that_a_run_must_share_to_be_compared(shipped):
     config = TrainConfig.for_dataset("mnist", seed=0)
     reports = {seed: {"n": 1000, **ENTRY["seeds"][str(seed)], "kid": {}} for seed in (0, 1, 2)}
@@ -158,15 +181,27 @@ def test_evaluate_places_a_run_of_a_references_settings_and_writes_nothing_into_
 @pytest.mark.parametrize("name", reference.names())
 def test_every_shipped_reference_loads_and_scores_as_its_seeds_did(name):
     # Fails for a reference whose checkpoint this Keras cannot read into the network (a generator left at its random
-    # start draws nothing the classifier reads with confidence) or whose scores in expected.json are not its own.
-    # 500 samples (the seeds scored 10,000): the confident share's sampling error is then about 2 points, so the
-    # seeds' range is widened by 6; FID is left out (biased upwards at 500 samples).
+    # start draws nothing the classifier reads with confidence; a random translator's round trip is far off) or whose
+    # scores in expected.json are not its own. 500 samples (or pictures per domain; the seeds scored 10,000, or every
+    # test picture): a share's sampling error is then about 2 points, so the seeds' range is widened by 6; FID is
+    # left out (biased upwards at 500 samples), and the mean cycle error, an average over pixels of 500 pictures,
+    # gets a tenth.
     entry = reference.load_expected()[name]
+    seeds = list(entry["seeds"].values())
     config = training.load_config(reference.run_dir(name))
     report = evaluation.evaluation_report(reference.run_dir(name), config.dataset, n=500)
-    shares = [seed["confident_share"] for seed in entry["seeds"].values()]
-    assert min(shares) - 0.06 <= report["confident_share"] <= max(shares) + 0.06, (report["confident_share"], shares)
-    assert report["classes_covered"] >= min(seed["classes_covered"] for seed in entry["seeds"].values())
+    widened = {"confident_share": lambda low, high: (low - 0.06, high + 0.06),
+               "translated_to_target": lambda low, high: (low - 0.06, high + 0.06),
+               "label_agreement": lambda low, high: (low - 0.06, high + 0.06),
+               "cycle_mae": lambda low, high: (0.9 * low, 1.1 * high),
+               "classes_covered": lambda low, high: (low, 10)}
+    value_of = {"label_agreement": lambda report: report["label_agreement"]["agreement"]}
+    checked = [metric for metric in widened if all(metric in seed for seed in seeds)]
+    assert checked, f"{name} has no figure to check"
+    for metric in checked:
+        low, high = widened[metric](min(seed[metric] for seed in seeds), max(seed[metric] for seed in seeds))
+        value = value_of.get(metric, lambda report: report[metric])(report)
+        assert low <= value <= high, (metric, value, [seed[metric] for seed in seeds])
     assert entry["shipped_seed"] == config.seed
 
 
@@ -179,8 +214,9 @@ def test_the_shipping_command_exports_the_first_run_and_records_every_seed(tiny_
         assert cli.main(["evaluate", run, "--dataset", "mnist", "--n", "100"]) == 0
     os.makedirs(other_width)
     write_config(dataclasses.replace(config, width=4), other_width)  # refused on its settings, before its scores
-    reference.main(["tiny", tiny_run, other_seed, "--data", "128 MNIST digits"])
+    reference.main(["tiny", tiny_run, other_seed, "--data", "128 MNIST digits", "--machine", "a CPU, 1 thread"])
     entry = reference.load_expected()["tiny"]
+    assert entry["machine"] == "a CPU, 1 thread"
     assert sorted(entry["seeds"]) == ["0", "1"] and entry["shipped_seed"] == 0 and entry["data"] == "128 MNIST digits"
     assert entry["seeds"]["1"]["steps"] == 4 and entry["n"] == 100
     assert "Shipped" in capsys.readouterr().out and reference.names() == ["tiny"]
