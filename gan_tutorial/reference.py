@@ -1,8 +1,10 @@
 """Reference runs shipped with the package: a trained generator per headline run, and the scores to expect.
 
-A reference run is a run folder cut down to what using it needs: its ``config.json`` and one checkpoint that holds only
+A reference run is a run folder cut down to what using it needs: its ``config.json``, one checkpoint that holds only
 the architecture's ``sampling_networks`` (the EMA generator; a CycleGAN's two translators), with no discriminator and
-no optimizer state. Whatever reads a run folder reads it: ``gan-tutorial sample --pretrained NAME``, ``translate
+no optimizer state, and the record of its training (``RECORD``: the log, the sample grids, the curves and its
+evaluation), so that a notebook shows the same cells for it as for a run of its own. Whatever reads a run folder
+reads it: ``gan-tutorial sample --pretrained NAME``, ``translate
 --pretrained NAME``, ``training.restore_generator(pretrained=NAME)``, ``evaluation.evaluation_report``.
 
 ``EXPECTED`` (expected.json) holds, per reference, the settings its runs share, each seed's scores (from
@@ -24,6 +26,10 @@ from gan_tutorial.runs import EVALUATION_FILE, restore_networks
 
 REFERENCE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "reference")
 EXPECTED = "expected.json"
+# What a reference keeps of its run besides config.json and the sampling networks: the record of its training (a
+# few hundred KB a run). Left out: the full checkpoints and the exported .keras models (they repeat the networks).
+RECORD = ("log.csv", "fid.csv", "samples", "progress.gif", "losses.png", "discriminator.png", "fid.png",
+          "fixed_noise.npy", EVALUATION_FILE)
 # A run is compared with a reference trained with every setting the same but these (they change no image, or, for
 # the seed, are what the reference's seeds vary).
 UNMATCHED_SETTINGS = ("seed", "compile_mode", "n_samples", "tensorboard")
@@ -71,9 +77,9 @@ def is_reference(path):
 
 
 def export(source, name, folder=None):
-    """Write the finished run ``source`` as the reference run ``name``: its config.json and a checkpoint of its
-    ``sampling_networks`` alone (same checkpoint names and step, so the run's own loaders read it). Returns the
-    folder."""
+    """Write the finished run ``source`` as the reference run ``name``: its config.json, a checkpoint of its
+    ``sampling_networks`` alone (same checkpoint names and step, so the run's own loaders read it) and what it has of
+    ``RECORD``. Returns the folder."""
     config = load_config(source)
     networks = restore_networks(source, **architecture_of(config).sampling_networks(config))
     target = os.path.join(folder or REFERENCE_DIR, name)
@@ -82,6 +88,12 @@ def export(source, name, folder=None):
     shutil.copy(os.path.join(source, "config.json"), os.path.join(target, "config.json"))
     step = checkpoints.numbers(os.path.join(source, "checkpoints"))[0]
     checkpoints.save(tf.train.Checkpoint(**networks), os.path.join(target, "checkpoints"), step, keep=1)
+    for kept in RECORD:
+        path = os.path.join(source, kept)
+        if os.path.isdir(path):
+            shutil.copytree(path, os.path.join(target, kept))
+        elif os.path.exists(path):
+            shutil.copy(path, os.path.join(target, kept))
     return target
 
 

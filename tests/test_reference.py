@@ -37,13 +37,20 @@ def folder_bytes(folder):
 @pytest.mark.slow
 def test_an_exported_run_restores_the_runs_ema_generator_and_keeps_only_it(tiny_run, shipped):
     # Fails if the export kept the raw generator in place of the EMA one (other images), wrote a checkpoint the run's
-    # loader cannot read, or kept the discriminator and the optimizers (the size).
+    # loader cannot read, kept the discriminator and the optimizers (the size), or left out the record of training
+    # that a notebook shows for a run (the log, the grids, the curves), or kept the exported .keras model.
     target = reference.export(tiny_run, "tiny")
     assert reference.names() == ["tiny"] and target == str(shipped / "tiny")
-    assert sorted(os.listdir(target)) == ["checkpoints", "config.json"]
+    assert sorted(os.listdir(target)) == sorted(
+        ["checkpoints", "config.json", "discriminator.png", "fixed_noise.npy", "log.csv", "losses.png",
+         "progress.gif", "samples"])
+    assert os.listdir(os.path.join(target, "samples")) == os.listdir(os.path.join(tiny_run, "samples"))
+    with open(os.path.join(target, "log.csv")) as kept, open(os.path.join(tiny_run, "log.csv")) as run_log:
+        assert kept.read() == run_log.read()
     run_checkpoints = os.path.join(tiny_run, "checkpoints")
     one_checkpoint = folder_bytes(run_checkpoints) / len(checkpoints.numbers(run_checkpoints))
-    assert folder_bytes(target) < 0.3 * one_checkpoint  # measured 0.1: no discriminator, no optimizer moments
+    # measured 0.1: no discriminator, no optimizer moments
+    assert folder_bytes(os.path.join(target, "checkpoints")) < 0.3 * one_checkpoint
     from_reference = training.restore_generator(pretrained="tiny").get_weights()
     from_run = training.restore_generator(tiny_run).get_weights()
     assert all(np.array_equal(a, b) for a, b in zip(from_reference, from_run))
@@ -174,8 +181,13 @@ def test_evaluate_places_a_run_of_a_references_settings_and_writes_nothing_into_
     assert report["expected"]["steps"] == 4 and report["expected"]["reference_steps"] == [400, 420]
     assert evaluation.describe_expected(report) in captured.err and "This run trained 4 steps" in captured.err
     target = reference.export(tiny_run, "tiny")
-    assert cli.main(["evaluate", target, "--dataset", "mnist", "--n", "200"]) == 0
-    assert not os.path.exists(os.path.join(target, evaluation.EVALUATION_FILE)), "the package's files stay as shipped"
+    shipped_report = os.path.join(target, evaluation.EVALUATION_FILE)
+    with open(shipped_report) as file:  # the run's own report of 200 samples, kept with the run
+        before = file.read()
+    assert json.loads(before)["n"] == 200
+    assert cli.main(["evaluate", target, "--dataset", "mnist", "--n", "100"]) == 0
+    with open(shipped_report) as file:
+        assert file.read() == before, "the package's files stay as shipped"
 
 
 @pytest.mark.parametrize("name", reference.names())
