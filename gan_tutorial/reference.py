@@ -181,6 +181,27 @@ def expected_for(config, folder=None):
     return None
 
 
+def run_for(config, folder=None):
+    """The folder of the shipped reference run trained with ``config``'s settings, for a notebook that offers loading
+    it in place of training (every later cell reads it as it reads a run of its own). A ValueError, in one line, where
+    none was: it names the reference of the same model and dataset and the settings that differ from it."""
+    matched = expected_for(config, folder)
+    if matched and matched[0] in names(folder):
+        return run_dir(matched[0], folder)
+    settings = settings_of(config)
+    same_kind = [(name, entry) for name, entry in load_expected(folder).items()
+                 if all(entry["settings"].get(key) == settings.get(key) for key in ("model", "dataset", "conditional"))]
+    if not same_kind:
+        raise ValueError(f"no reference run of a {config.model} on {config.dataset} ships with the package: train "
+                         "your own.")
+    name, entry = min(same_kind, key=lambda item: sum(item[1]["settings"].get(key) != value
+                                                     for key, value in settings.items()))
+    differ = ", ".join(f"{key}={settings[key]!r} (the reference: {entry['settings'].get(key)!r})"
+                       for key in sorted(settings) if entry["settings"].get(key) != settings[key])
+    raise ValueError(f"the reference run {name!r} was trained with other settings: {differ}; train your own, or "
+                     "use the reference's settings.")
+
+
 def verdict(report, entry):
     """Where ``report``'s figures fall against ``entry``'s seeds, on each figure of ``BAND_METRICS`` that the report
     and every seed have: {metric: {"value", "range": [lowest, highest], "place": "within" | "better" | "worse"}}; None

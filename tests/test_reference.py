@@ -85,6 +85,20 @@ ENTRY = {"settings": {}, "n": 1000, "seeds": {"0": {"confident_share": 0.80, "fi
                                               "2": {"confident_share": 0.85, "fid": 25.0, "classes_covered": 10}}}
 
 
+@pytest.mark.slow
+def test_a_notebook_finds_the_reference_of_its_settings_or_is_told_what_differs(tiny_run, shipped):
+    # Fails if a reference of other settings were handed out (a notebook would show another run than it describes),
+    # or if the refusal did not say which setting differs.
+    config = training.load_config(tiny_run)
+    target = reference.export(tiny_run, "tiny")
+    reference.record("tiny", config, {0: {"n": 100, **ENTRY["seeds"]["0"]}})
+    assert reference.run_for(dataclasses.replace(config, seed=3)) == target  # any seed
+    with pytest.raises(ValueError, match=r"'tiny' was trained with other settings: width=16 \(the reference: 8\)"):
+        reference.run_for(dataclasses.replace(config, width=16))
+    with pytest.raises(ValueError, match="no reference run of a dcgan on cifar10"):
+        reference.run_for(TrainConfig.for_dataset("cifar10"))
+
+
 def test_verdict_places_each_figure_against_the_seeds_range_with_its_better_direction():
     # A higher confident share and a lower FID are better: a verdict that read both the same way fails here.
     report = {"n": 1000, "confident_share": 0.83, "fid": 15.0, "classes_covered": 9, "settings": {"features": "domain"}}
