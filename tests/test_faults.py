@@ -15,7 +15,7 @@ import tensorflow as tf
 
 from gan_tutorial import checkpoints, classifier, cli, data, faults, metrics, plots
 
-TINY = ["--limit", "256", "--width", "8", "--batch-size", "32", "--compile", "graph"]  # 8 steps per epoch
+TINY = ["--limit", "256", "--width", "8", "--batch-size", "32", "--compile", "eager"]  # 8 steps per epoch
 
 
 def run(capsys, *argv):

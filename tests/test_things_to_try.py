@@ -118,11 +118,17 @@ def first_images(load_raw):
     return load
 
 
+def read_run(command):
+    """The run folder a parsed command reads (``evaluate`` names it ``source``), or None."""
+    return getattr(command, "run_dir", None) or getattr(command, "source", None)
+
+
 def prepare(argv):
     """What a command reads and no earlier command wrote: a tiny MNIST run, a folder of horses."""
     command = cli.build_parser().parse_args(argv)
-    if argv[0] in READS_A_RUN and not os.path.exists(os.path.join(command.run_dir, "config.json")):
-        assert cli.main(smoke(["train", "--dataset", "mnist", "--out", command.run_dir])) == 0
+    run_dir = read_run(command)
+    if argv[0] in READS_A_RUN and not os.path.exists(os.path.join(run_dir, "config.json")):
+        assert cli.main(smoke(["train", "--dataset", "mnist", "--out", run_dir])) == 0
     dataset = getattr(command, "dataset", None) or ""
     if data.is_folder(dataset) and not os.path.exists(dataset[len(data.FOLDER_PREFIX):]):
         data.write_class_folder("cifar10", "horse", dataset[len(data.FOLDER_PREFIX):], limit=48)
@@ -136,5 +142,7 @@ def test_the_commands_run(notebook, tmp_path, monkeypatch, capsys):
     for argv in COMMANDS[notebook]:
         prepare(argv)
         assert cli.main(smoke(argv)) == 0, (argv, capsys.readouterr().err)
-        out = cli.build_parser().parse_args(argv).out
+        command = cli.build_parser().parse_args(argv)
+        # what it writes: its --out, or (evaluate) the report it keeps in the run
+        out = getattr(command, "out", None) or os.path.join(read_run(command), "evaluation.json")
         assert os.path.exists(out), argv
