@@ -227,7 +227,9 @@ def build_parser():
                                                     "target class on each domain's test pictures; print JSON "
                                                     f"(a run directory also keeps it in its {EVALUATION_FILE})")
     evaluate.add_argument("source", help="a run directory, or a .npz written by 'sample'")
-    evaluate.add_argument("--dataset", type=_labeled_dataset_name, default="mnist")
+    evaluate.add_argument("--dataset", type=_labeled_dataset_name, default="mnist",
+                          help="the real images compared with (a run on a folder: its folder, scored by the "
+                               "classifier of its number of channels; a CycleGAN run: its two domains)")
     evaluate.add_argument("--features", choices=("domain", "inception"), default="domain",
                           help="FID/KID features: the dataset's classifier (offline), or " + INCEPTION_NOTE)
     evaluate.add_argument("--n", type=POSITIVE_INT, default=10000,

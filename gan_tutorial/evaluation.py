@@ -8,12 +8,17 @@ import os
 import time
 
 import numpy as np
+import tensorflow as tf
 
 from gan_tutorial import data, reference, runtime, training
 from gan_tutorial.architectures import architecture_of
 from gan_tutorial.features import INCEPTION_NOTE
 from gan_tutorial.plots import read_log
 from gan_tutorial.runs import EVALUATION_FILE
+
+# A run on a folder of pictures is scored by the classifier of the labeled dataset with its number of channels (its
+# features for FID and KID, its classes for the shares), on its samples and the folder's pictures resized to its size.
+FOLDER_CLASSIFIERS = {3: "cifar10", 1: "mnist"}
 
 
 def which_generator(run_dir):
@@ -48,7 +53,8 @@ def evaluation_report(source, dataset="mnist", features="domain", n=10000, thres
     images of a .npz written by 'sample', against as many real training images of ``dataset``.
 
     ``features``: "domain" (the dataset's classifier) or "inception" (InceptionV3, downloaded on first use).
-    A run of an architecture that draws no samples reports its own figures (``Architecture.evaluate``: a CycleGAN's
+    A run on a ``folder:PATH`` is compared with the folder's pictures, through ``FOLDER_CLASSIFIERS`` (``dataset``
+    does not apply). A run of an architecture that draws no samples reports its own figures (``Architecture.evaluate``: a CycleGAN's
     ``cyclegan.translation_report`` on up to ``n`` pictures of each domain; ``dataset`` and ``features`` do not apply).
     """
     from gan_tutorial import features as feature_models
@@ -63,7 +69,13 @@ def evaluation_report(source, dataset="mnist", features="domain", n=10000, thres
             report["settings"] = {"source": source, "n_per_domain_at_most": n,
                                   "seconds": round(time.perf_counter() - started, 1)}
             return _with_expected(source, report)
+    folder = _folder_of(source)
     images, labels = load_samples(source, n, seed)
+    if folder:  # no classifier of its own: the labeled dataset's of its channels reads both sets, resized to its size
+        dataset = FOLDER_CLASSIFIERS[images.shape[-1]]
+        size = data.IMAGE_SHAPES[dataset][0]
+        real = feature_models.real_images(folder, len(images), "train", data_dir, seed, image_size=images.shape[1])
+        images, real = (tf.image.resize(x, (size, size), method="area", antialias=True).numpy() for x in (images, real))
     expected = data.IMAGE_SHAPES[dataset]
     if images.shape[1] != expected[0] and images.shape[3:] == expected[2:]:  # a style generator's 32 x 32 digits
         images = data.fit_size(images, expected[0])
@@ -72,7 +84,8 @@ def evaluation_report(source, dataset="mnist", features="domain", n=10000, thres
     classifier = load_classifier(dataset, data_dir)
     inception = features == "inception"
     model = feature_models.inception_model(expected) if inception else feature_models.domain_model(classifier)
-    real = feature_models.real_images(dataset, len(images), "train", data_dir, seed)
+    if not folder:
+        real = feature_models.real_images(dataset, len(images), "train", data_dir, seed)
     # InceptionV3 at 299x299 takes minutes on a CPU: smaller batches, and a progress bar.
     options = {"batch_size": 50, "verbose": 1} if inception else {}
     probabilities = classifier.predict(images, batch_size=500, verbose=0)
@@ -82,15 +95,25 @@ def evaluation_report(source, dataset="mnist", features="domain", n=10000, thres
     if labels is not None:  # a conditional GAN's samples: does the classifier read the class they were drawn for?
         report["label_agreement"] = label_agreement(probabilities, labels, threshold, data.CLASS_NAMES[dataset])
     report["settings"] = {
-        "source": source, "dataset": dataset, "seed": seed, "n_generated": len(images),
+        "source": source, "dataset": folder or dataset, "seed": seed, "n_generated": len(images),
         "n_real": len(real), "real_split": "train",
         "features": f"{features} ({model.output_shape[-1]} per image)"
-                    + (f": {INCEPTION_NOTE}" if inception else ""),
+                    + (f": {INCEPTION_NOTE}" if inception else "")
+                    + (f"; both sets resized to {expected[0]} x {expected[1]}, the {dataset} classifier's size: a "
+                       "folder has no classifier of its own" if folder else ""),
         "inception_score_classes": f"the {dataset} classifier's {classifier.output_shape[-1]} classes",
         "generator": which_generator(source) if os.path.isdir(source) else None,
         "seconds": round(time.perf_counter() - started, 1),
     }
     return _with_expected(source, report) if os.path.isdir(source) else report
+
+
+def _folder_of(source):
+    """The ``folder:PATH`` dataset a run folder trained on, or None (another dataset, or a .npz of samples)."""
+    if not os.path.isdir(source):
+        return None
+    dataset = training.load_config(source).dataset
+    return dataset if data.is_folder(dataset) else None
 
 
 def _with_expected(run_dir, report):

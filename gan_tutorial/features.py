@@ -94,9 +94,13 @@ def extract(model, images, batch_size=500, verbose=0):
     return model.predict(np.asarray(images, dtype="float32"), batch_size=batch_size, verbose=verbose)
 
 
-def real_images(dataset, n, split="train", data_dir=None, seed=0):
-    """``n`` real images (a seeded random choice, or the whole split if it is smaller), float32 in [-1, 1]."""
-    images, _ = data.load_images(dataset, split, data_dir)
+def real_images(dataset, n, split="train", data_dir=None, seed=0, image_size=None):
+    """``n`` real images (a seeded random choice, or the whole split if it is smaller), float32 in [-1, 1]. A
+    ``folder:PATH`` has one split, its pictures at ``image_size``."""
+    if data.is_folder(dataset):
+        images = data.training_images(dataset, data_dir, image_size=image_size)
+    else:
+        images, _ = data.load_images(dataset, split, data_dir)
     if n < len(images):
         images = images[np.sort(np.random.default_rng(seed).choice(len(images), n, replace=False))]
     return images

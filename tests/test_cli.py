@@ -4,8 +4,9 @@ import os
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
-from gan_tutorial import cli, data, evaluation
+from gan_tutorial import cli, data, evaluation, training
 from gan_tutorial.gan import seeded_noise
 
 
@@ -35,6 +36,33 @@ def test_train_on_an_image_folder_at_64_pixels(horse_folder, tmp_path, capsys):
     config = json.loads((tmp_path / "config.json").read_text())
     assert config["image_shape"] == [64, 64, 3] and config["flip"] is True
     assert "9 steps" in out  # 300 images // batch 32
+
+
+def test_evaluate_a_folder_run_compares_its_samples_with_the_folders_pictures(horse_folder, tmp_path, capsys):
+    # By hand: the run's samples and a seeded choice of the folder's pictures, both resized to 32 x 32, through the
+    # CIFAR-10 classifier's features. Fails if the run were compared with CIFAR-10's training set (another FID), or
+    # if its 64 x 64 samples were refused for not being CIFAR-10's size.
+    from gan_tutorial import features, metrics
+    from gan_tutorial.classifier import load_classifier
+
+    run_dir = str(tmp_path / "run")
+    code, out, _ = run(capsys, "train", "--dataset", f"folder:{horse_folder}", "--image-size", "64", "--out", run_dir,
+                       "--epochs", "1", "--limit", "64", "--batch-size", "32", "--width", "4", "--compile", "eager")
+    assert code == 0, out
+    code, out, _ = run(capsys, "evaluate", run_dir, "--n", "60")
+    report = json.loads(out)
+    assert code == 0 and report["settings"]["dataset"] == f"folder:{horse_folder}" and report["settings"]["n_real"] == 60
+    assert "resized to 32 x 32, the cifar10 classifier's size" in report["settings"]["features"]
+    resize = lambda images: tf.image.resize(images, (32, 32), method="area", antialias=True).numpy()  # noqa: E731
+    samples = resize(training.draw_samples(run_dir, 60, 0)[0])
+    pictures = resize(features.real_images(f"folder:{horse_folder}", 60, image_size=64))
+    domain = features.domain_model(load_classifier("cifar10"))
+    expected = metrics.frechet_distance(features.extract(domain, samples), features.extract(domain, pictures))
+    assert report["fid"] == pytest.approx(expected, abs=2e-3)
+    cifar = features.real_images("cifar10", 60)
+    assert abs(metrics.frechet_distance(features.extract(domain, samples), features.extract(domain, cifar))
+               - report["fid"]) > 1.0
+    assert evaluation.FOLDER_CLASSIFIERS[3] == "cifar10"
 
 
 def test_sample_writes_uint8_images(trained_run, tmp_path, capsys):
