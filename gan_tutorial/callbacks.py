@@ -25,7 +25,11 @@ class TrainingDivergedError(PlainError, FloatingPointError):
 
 
 class TimeBudget(keras.callbacks.Callback):
-    """Count training seconds (across resumes) and stop once ``max_seconds`` is spent."""
+    """Count training seconds (across resumes) and stop once ``max_seconds`` is spent.
+
+    Training seconds are the wall-clock time of ``fit``: the first step's tracing (or XLA compilation) and each
+    epoch's sample grid and checkpoint count, as they do for the person waiting; the data loading and the network
+    building before ``fit`` do not."""
 
     def __init__(self, max_seconds=None, seconds_before=0.0):
         super().__init__()

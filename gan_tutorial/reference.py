@@ -22,6 +22,7 @@ import tensorflow as tf
 from gan_tutorial import checkpoints
 from gan_tutorial.architectures import architecture_of
 from gan_tutorial.config import load_config
+from gan_tutorial.data import FOLDER_PREFIX, is_folder
 from gan_tutorial.runs import EVALUATION_FILE, restore_networks
 
 REFERENCE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "reference")
@@ -50,8 +51,13 @@ EXTRA_METRICS = {
 
 
 def settings_of(config):
-    """A TrainConfig's settings that a reference must share with a run, as JSON writes them (flat)."""
+    """A TrainConfig's settings that a reference must share with a run, as JSON writes them (flat). A ``folder:PATH``
+    dataset is named by its folder's name alone (``folder:07_horses``): where a notebook or a user keeps the folder
+    differs from machine to machine."""
     flat = {name: value for section in dataclasses.asdict(config).values() for name, value in section.items()}
+    for key in ("dataset", "dataset_b"):
+        if isinstance(flat.get(key), str) and is_folder(flat[key]):
+            flat[key] = FOLDER_PREFIX + os.path.basename(os.path.normpath(flat[key][len(FOLDER_PREFIX):]))
     return json.loads(json.dumps({name: value for name, value in flat.items() if name not in UNMATCHED_SETTINGS}))
 
 

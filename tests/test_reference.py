@@ -155,6 +155,11 @@ def test_record_keeps_the_settings_that_a_run_must_share_to_be_compared(shipped)
     assert reference.expected_for(TrainConfig.for_dataset("mnist", max_seconds=900)) is None
     assert reference.expected_for(TrainConfig.for_dataset("mnist", ema=0.0)) is None  # nor a stabilizer less
     assert reference.expected_for(TrainConfig.for_dataset("cifar10")) is None
+    # A folder is named by its own name: the notebook's horses match wherever the folder is kept, other pictures not.
+    horses = TrainConfig.for_dataset("folder:/home/ana/course/runs/07_horses", image_size=64, max_seconds=600)
+    reference.record("horses", horses, {0: reports[0]})
+    assert reference.expected_for(dataclasses.replace(horses, dataset="folder:runs/07_horses/"))[0] == "horses"
+    assert reference.expected_for(dataclasses.replace(horses, dataset="folder:runs/cats")) is None
     with pytest.raises(ValueError, match="different numbers of samples"):
         reference.record("mnist", config, {0: {**reports[0], "n": 10}, 1: reports[1]})
 
