@@ -1,5 +1,6 @@
 """The project's set-up files agree with each other."""
 
+import fnmatch
 import pathlib
 import re
 import tomllib
@@ -37,3 +38,21 @@ def test_top_level_layout():
     for name in ["notebooks", "gan_tutorial", "tests", "environment.yml", "README.md", "LICENSE", ".ci/run"]:
         assert (ROOT / name).exists(), name
     assert (ROOT / "LICENSE").read_text().startswith("MIT License")
+
+
+def glob_matches(path, pattern):
+    """Whether a relative path matches a package-data glob, whose ``*`` stays within one folder (as setuptools')."""
+    parts, pattern_parts = path.split("/"), pattern.split("/")
+    return len(parts) == len(pattern_parts) and all(map(fnmatch.fnmatchcase, parts, pattern_parts))
+
+
+def test_every_shipped_file_is_package_data():
+    # Fails for a file that an installed (not editable) package would lack: a reference run's log or sample grid
+    # that no pattern names, or a classifier's weights.
+    patterns = pyproject()["tool"]["setuptools"]["package-data"]["gan_tutorial"]
+    package = ROOT / "gan_tutorial"
+    for folder in ("reference", "weights"):
+        for path in (package / folder).rglob("*"):
+            if path.is_file() and not path.name.endswith(".lock"):
+                relative = path.relative_to(package).as_posix()
+                assert any(glob_matches(relative, pattern) for pattern in patterns), relative
