@@ -31,6 +31,17 @@ EXPECTED = "expected.json"
 # few hundred KB a run). Left out: the full checkpoints and the exported .keras models (they repeat the networks).
 RECORD = ("log.csv", "fid.csv", "samples", "progress.gif", "losses.png", "discriminator.png", "fid.png",
           "fixed_noise.npy", EVALUATION_FILE)
+# Of the sample grids (one per epoch; about 0.6 MB each at 64 x 64), a reference keeps the first, the last and evenly
+# spaced ones between, this many at most: the ones a notebook shows (progress.gif keeps every epoch, smaller).
+KEPT_GRIDS = 5
+
+
+def kept_grids(grids):
+    """The sample grids (file names, in epoch order) a reference keeps: ``KEPT_GRIDS`` evenly spaced from the first
+    to the last."""
+    if len(grids) <= KEPT_GRIDS:
+        return list(grids)
+    return [grids[round(i * (len(grids) - 1) / (KEPT_GRIDS - 1))] for i in range(KEPT_GRIDS)]
 # A run is compared with a reference trained with every setting the same but these (they change no image, or, for
 # the seed, are what the reference's seeds vary).
 UNMATCHED_SETTINGS = ("seed", "compile_mode", "n_samples", "tensorboard")
@@ -85,7 +96,7 @@ def is_reference(path):
 def export(source, name, folder=None):
     """Write the finished run ``source`` as the reference run ``name``: its config.json, a checkpoint of its
     ``sampling_networks`` alone (same checkpoint names and step, so the run's own loaders read it) and what it has of
-    ``RECORD``. Returns the folder."""
+    ``RECORD`` (of the sample grids, ``kept_grids``). Returns the folder."""
     config = load_config(source)
     networks = restore_networks(source, **architecture_of(config).sampling_networks(config))
     target = os.path.join(folder or REFERENCE_DIR, name)
@@ -96,8 +107,10 @@ def export(source, name, folder=None):
     checkpoints.save(tf.train.Checkpoint(**networks), os.path.join(target, "checkpoints"), step, keep=1)
     for kept in RECORD:
         path = os.path.join(source, kept)
-        if os.path.isdir(path):
-            shutil.copytree(path, os.path.join(target, kept))
+        if os.path.isdir(path):  # the sample grids
+            os.makedirs(os.path.join(target, kept))
+            for name in kept_grids(sorted(os.listdir(path))):
+                shutil.copy(os.path.join(path, name), os.path.join(target, kept, name))
         elif os.path.exists(path):
             shutil.copy(path, os.path.join(target, kept))
     return target

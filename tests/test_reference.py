@@ -100,6 +100,12 @@ def test_a_notebook_finds_the_reference_of_its_settings_or_is_told_what_differs(
         reference.run_for(TrainConfig.for_dataset("cifar10"))
 
 
+def test_a_reference_keeps_the_first_and_last_sample_grids_and_evenly_spaced_ones_between():
+    grids = [f"epoch_{epoch:04d}.png" for epoch in range(11)]
+    assert reference.kept_grids(grids) == [grids[0], grids[2], grids[5], grids[8], grids[10]]
+    assert reference.kept_grids(grids[:4]) == grids[:4]
+
+
 def test_verdict_places_each_figure_against_the_seeds_range_with_its_better_direction():
     # A higher confident share and a lower FID are better: a verdict that read both the same way fails here.
     report = {"n": 1000, "confident_share": 0.83, "fid": 15.0, "classes_covered": 9, "settings": {"features": "domain"}}
@@ -227,6 +233,7 @@ def test_every_shipped_reference_loads_and_scores_as_its_seeds_did(name, tmp_pat
         shutil.copytree(reference.run_dir(name), run_dir)
         folder = str(tmp_path / os.path.basename(os.path.normpath(config.dataset[len(data.FOLDER_PREFIX):])))
         data.write_class_folder("cifar10", "horse", folder)
+        os.remove(os.path.join(run_dir, "config.json"))  # (write_config keeps a run from changing its dataset)
         write_config(dataclasses.replace(config, dataset=data.FOLDER_PREFIX + folder), run_dir)
     report = evaluation.evaluation_report(run_dir, config.dataset, n=500)
     widened = {"confident_share": lambda low, high: (low - 0.06, high + 0.06),
