@@ -54,22 +54,23 @@ def evaluation_report(source, dataset="mnist", features="domain", n=10000, thres
 
     ``features``: "domain" (the dataset's classifier) or "inception" (InceptionV3, downloaded on first use).
     A run on a ``folder:PATH`` is compared with the folder's pictures, through ``FOLDER_CLASSIFIERS`` (``dataset``
-    does not apply). A run of an architecture that draws no samples reports its own figures (``Architecture.evaluate``: a CycleGAN's
-    ``cyclegan.translation_report`` on up to ``n`` pictures of each domain; ``dataset`` and ``features`` do not apply).
+    does not apply). A run of an architecture that draws no samples reports its own figures
+    (``Architecture.evaluate``: a CycleGAN's ``cyclegan.translation_report`` on up to ``n`` pictures of each domain;
+    ``dataset`` and ``features`` do not apply).
     """
     from gan_tutorial import features as feature_models
     from gan_tutorial.classifier import load_classifier
     from gan_tutorial.metrics import label_agreement, quality_report
 
     started = time.perf_counter()
-    if os.path.isdir(source):  # an architecture that draws no samples from noise (a CycleGAN) reports its own figures
-        config = training.load_config(source)
+    config = training.load_config(source) if os.path.isdir(source) else None
+    if config:  # an architecture that draws no samples from noise (a CycleGAN) reports its own figures
         report = architecture_of(config).evaluate(source, config, n, data_dir)
         if report is not None:
             report["settings"] = {"source": source, "n_per_domain_at_most": n,
                                   "seconds": round(time.perf_counter() - started, 1)}
-            return _with_expected(source, report)
-    folder = _folder_of(source)
+            return _with_expected(source, config, report)
+    folder = config.dataset if config and data.is_folder(config.dataset) else None
     images, labels = load_samples(source, n, seed)
     if folder:  # no classifier of its own: the labeled dataset's of its channels reads both sets, resized to its size
         dataset = FOLDER_CLASSIFIERS[images.shape[-1]]
@@ -105,20 +106,13 @@ def evaluation_report(source, dataset="mnist", features="domain", n=10000, thres
         "generator": which_generator(source) if os.path.isdir(source) else None,
         "seconds": round(time.perf_counter() - started, 1),
     }
-    return _with_expected(source, report) if os.path.isdir(source) else report
+    return _with_expected(source, config, report) if config else report
 
 
-def _folder_of(source):
-    """The ``folder:PATH`` dataset a run folder trained on, or None (another dataset, or a .npz of samples)."""
-    if not os.path.isdir(source):
-        return None
-    dataset = training.load_config(source).dataset
-    return dataset if data.is_folder(dataset) else None
-
-
-def _with_expected(run_dir, report):
-    """``report`` with, for a run of a reference's settings, where it falls against the reference's seeds."""
-    matched = reference.expected_for(training.load_config(run_dir))
+def _with_expected(run_dir, config, report):
+    """``report`` with, for a run of a reference's settings (``config``), where it falls against the reference's
+    seeds."""
+    matched = reference.expected_for(config)
     places = matched and reference.verdict(report, matched[1])
     if places:
         seeds = matched[1]["seeds"].values()

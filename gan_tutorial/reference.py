@@ -51,7 +51,7 @@ BAND_METRICS = {"confident_share": "higher", "fid": "lower", "classes_covered": 
                 "cycle_mae": "lower", "translated_to_target": "higher"}
 METRIC_NAMES = {"confident_share": "confident share", "fid": "domain FID", "classes_covered": "classes",
                 "cycle_mae": "cycle error", "translated_to_target": "translations read as the target class"}
-PERCENT_METRICS = ("confident_share", "translated_to_target")
+PERCENT_METRICS = ("confident_share", "translated_to_target", "label_agreement")  # shares, written as percentages
 # What each seed's record keeps from its report besides BAND_METRICS: {name: a function of the report, or None where
 # the report lacks it} (KID's mean, the lowest and highest class share, a conditional run's label agreement).
 EXTRA_METRICS = {
@@ -109,8 +109,8 @@ def export(source, name, folder=None):
         path = os.path.join(source, kept)
         if os.path.isdir(path):  # the sample grids
             os.makedirs(os.path.join(target, kept))
-            for name in kept_grids(sorted(os.listdir(path))):
-                shutil.copy(os.path.join(path, name), os.path.join(target, kept, name))
+            for grid in kept_grids(sorted(os.listdir(path))):
+                shutil.copy(os.path.join(path, grid), os.path.join(target, kept, grid))
         elif os.path.exists(path):
             shutil.copy(path, os.path.join(target, kept))
     return target
@@ -162,8 +162,7 @@ def summary(folder=None):
     def row(name, seeds, keys):
         def column(key):
             values = [seed[key] for seed in seeds if key in seed]
-            return spread(values, key in PERCENT_METRICS or key == "label_agreement") if len(values) == len(
-                seeds) else "n/a"
+            return spread(values, key in PERCENT_METRICS) if len(values) == len(seeds) else "n/a"
 
         steps = [seed["steps"] for seed in seeds if "steps" in seed]
         cells = [name, str(len(seeds)), f"{min(steps):,}-{max(steps):,}" if steps else "n/a"]

@@ -51,7 +51,8 @@ def test_evaluate_a_folder_run_compares_its_samples_with_the_folders_pictures(ho
     assert code == 0, out
     code, out, _ = run(capsys, "evaluate", run_dir, "--n", "60")
     report = json.loads(out)
-    assert code == 0 and report["settings"]["dataset"] == f"folder:{horse_folder}" and report["settings"]["n_real"] == 60
+    assert code == 0 and report["settings"]["dataset"] == f"folder:{horse_folder}"
+    assert report["settings"]["n_real"] == 60
     assert "resized to 32 x 32, the cifar10 classifier's size" in report["settings"]["features"]
     resize = lambda images: tf.image.resize(images, (32, 32), method="area", antialias=True).numpy()  # noqa: E731
     samples = resize(training.draw_samples(run_dir, 60, 0)[0])
