@@ -204,7 +204,7 @@ def run_for(config, folder=None):
     it in place of training (every later cell reads it as it reads a run of its own). A ValueError, in one line, where
     none was: it names the reference of the same model and dataset and the settings that differ from it."""
     matched = expected_for(config, folder)
-    if matched and matched[0] in names(folder):
+    if matched:  # run_dir says so in one line where its scores are recorded but its generator is not shipped
         return run_dir(matched[0], folder)
     settings = settings_of(config)
     same_kind = [(name, entry) for name, entry in load_expected(folder).items()

@@ -98,6 +98,9 @@ def test_a_notebook_finds_the_reference_of_its_settings_or_is_told_what_differs(
         reference.run_for(dataclasses.replace(config, width=16))
     with pytest.raises(ValueError, match="no reference run of a dcgan on cifar10"):
         reference.run_for(TrainConfig.for_dataset("cifar10"))
+    reference.record("unshipped", dataclasses.replace(config, width=16), {0: {"n": 100, **ENTRY["seeds"]["0"]}})
+    with pytest.raises(ValueError, match="no reference run named 'unshipped'; the package ships: tiny"):
+        reference.run_for(dataclasses.replace(config, width=16))  # scores recorded, generator not shipped
 
 
 def test_a_reference_keeps_the_first_and_last_sample_grids_and_evenly_spaced_ones_between():
