@@ -268,12 +268,13 @@ class LinearDecay(keras.callbacks.Callback):
         self.model.g_optimizer.learning_rate = self.rates[1] * factor
 
 
-def translation_rows(gan, images_a, images_b):
-    """Six rows: a, G(a), F(G(a)), b, F(b), G(F(b)) (inference mode), stacked into one array."""
-    fake_b = gan.generator_ab(images_a, training=False)
-    fake_a = gan.generator_ba(images_b, training=False)
-    rows = [images_a, fake_b, gan.generator_ba(fake_b, training=False),
-            images_b, fake_a, gan.generator_ab(fake_a, training=False)]
+def translation_rows(generator_ab, generator_ba, images_a, images_b):
+    """Six rows: a, G(a), F(G(a)), b, F(b), G(F(b)) (inference mode), stacked into one array; G = ``generator_ab``,
+    F = ``generator_ba`` (a run's: ``restore_translators``)."""
+    fake_b = generator_ab(images_a, training=False)
+    fake_a = generator_ba(images_b, training=False)
+    rows = [images_a, fake_b, generator_ba(fake_b, training=False),
+            images_b, fake_a, generator_ab(fake_a, training=False)]
     return np.concatenate([np.asarray(row) for row in rows])
 
 
@@ -285,7 +286,7 @@ class TranslationGrid(SampleGrid):
         self.images_a, self.images_b = images_a, images_b
 
     def save(self, epoch):
-        rows = translation_rows(self.model, self.images_a, self.images_b)
+        rows = translation_rows(self.model.generator_ab, self.model.generator_ba, self.images_a, self.images_b)
         save_grid(rows, os.path.join(self.folder, f"epoch_{epoch:04d}.png"), cols=len(self.images_a))
 
 

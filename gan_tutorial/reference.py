@@ -24,6 +24,7 @@ from gan_tutorial.architectures import architecture_of
 from gan_tutorial.config import load_config
 from gan_tutorial.data import FOLDER_PREFIX, is_folder
 from gan_tutorial.runs import EVALUATION_FILE, restore_networks
+from gan_tutorial.runtime import smoke_run, smoke_scale
 
 REFERENCE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "reference")
 EXPECTED = "expected.json"
@@ -45,6 +46,7 @@ def kept_grids(grids):
 # A run is compared with a reference trained with every setting the same but these (they change no image, or, for
 # the seed, are what the reference's seeds vary).
 UNMATCHED_SETTINGS = ("seed", "compile_mode", "n_samples", "tensorboard")
+SMOKE_SCALED = ("max_seconds", "epochs", "limit")  # the settings runtime.scaled and scaled_limit divide
 # The figures compared, which way is better, and their names in words: of samples drawn from noise, and of a
 # CycleGAN's translations (``cyclegan.translation_report``). A report is compared on those of them it has.
 BAND_METRICS = {"confident_share": "higher", "fid": "lower", "classes_covered": "higher",
@@ -147,11 +149,11 @@ def record(name, config, reports, folder=None, steps=None, **facts):
         file.write("\n")
 
 
-def summary(folder=None):
-    """Markdown tables of every reference's seeds: for each figure the mean and the sample standard deviation over
-    the seeds (n - 1), the class shares as the lowest and highest of any seed, and the steps' range. References that
-    draw from noise come first; those that translate (a CycleGAN's cycle error and translated share) in a table
-    after them."""
+def summary(folder=None, only=None):
+    """Markdown tables of every reference's seeds (or of the names in ``only``, in that order): for each figure the
+    mean and the sample standard deviation over the seeds (n - 1), the class shares as the lowest and highest of any
+    seed, and the steps' range. References that draw from noise come first; those that translate (a CycleGAN's
+    cycle error and translated share) in a table after them."""
     from gan_tutorial.metrics import mean_and_spread
 
     def spread(values, percent=False):
@@ -182,8 +184,9 @@ def summary(folder=None):
         "translations": ("| reference | seeds | steps | cycle error (of 255) | translations read as the target class |",
                          ["cycle_mae", "translated_to_target"])}
     rows = {kind: [] for kind in tables}
-    for name, entry in sorted(load_expected(folder).items()):
-        seeds = list(entry["seeds"].values())
+    expected = load_expected(folder)
+    for name in only or sorted(expected):
+        seeds = list(expected[name]["seeds"].values())
         kind = "translations" if all("cycle_mae" in seed for seed in seeds) else "samples"
         rows[kind].append(row(name, seeds, tables[kind][1]))
     return "\n\n".join("\n".join([header, "|" + " --- |" * (len(keys) + 3), *rows[kind]])
@@ -199,14 +202,25 @@ def expected_for(config, folder=None):
     return None
 
 
+def _loadable(config):
+    """``settings_of(config)`` for ``run_for``. At the smoke scale (``runtime.smoke_run``: the tests) a notebook's
+    budgets are divided (``runtime.scaled``), so its load path is matched on every other setting."""
+    settings = settings_of(config)
+    return {key: value for key, value in settings.items() if key not in SMOKE_SCALED} if smoke_run() else settings
+
+
 def run_for(config, folder=None):
     """The folder of the shipped reference run trained with ``config``'s settings, for a notebook that offers loading
     it in place of training (every later cell reads it as it reads a run of its own). A ValueError, in one line, where
     none was: it names the reference of the same model and dataset and the settings that differ from it."""
-    matched = expected_for(config, folder)
+    settings = _loadable(config)
+    matched = [name for name, entry in load_expected(folder).items()
+               if {key: value for key, value in entry["settings"].items() if key in settings} == settings]
     if matched:  # run_dir says so in one line where its scores are recorded but its generator is not shipped
-        return run_dir(matched[0], folder)
-    settings = settings_of(config)
+        budget = (config.max_seconds or 0) * smoke_scale()  # at the smoke scale, the full run's budget, about
+        entries = load_expected(folder)
+        return run_dir(min(matched, key=lambda name: abs((entries[name]["settings"]["max_seconds"] or 0) - budget)),
+                       folder)
     same_kind = [(name, entry) for name, entry in load_expected(folder).items()
                  if all(entry["settings"].get(key) == settings.get(key) for key in ("model", "dataset", "conditional"))]
     if not same_kind:

@@ -98,6 +98,26 @@ class TrainResult:
     interrupted: bool
 
 
+@dataclasses.dataclass
+class RunRecord:
+    """How far a finished run trained, read from its folder: what a notebook shows of a run it loads (a reference
+    run, ``reference.run_for``) as of one it has just trained (``TrainResult`` has the same three figures)."""
+    run_dir: str
+    step: int
+    epoch: int
+    seconds: float
+
+
+def run_record(run_dir):
+    """The ``RunRecord`` of ``run_dir``: the step, epoch and training seconds of the last row of its log.csv, the
+    figures ``train`` returned when the run ended."""
+    path = os.path.join(run_dir, "log.csv")
+    log = plots.read_log(path) if os.path.exists(path) else {}
+    if not log:
+        raise ValueError(f"{run_dir} has no training log (log.csv): train it first, or give the folder of a run.")
+    return RunRecord(run_dir, int(log["step"][-1]), int(log["epoch"][-1]), float(log["seconds"][-1]))
+
+
 def restore_generator(run_dir=None, pretrained=None):
     """The sampling generator of the latest checkpoint in ``run_dir`` (noise (N, latent_dim) -> images in [-1, 1];
     for a conditional run [noise, labels (N,)] -> images), or of the reference run the package ships as
@@ -157,6 +177,9 @@ def train(config, run_dir, images=None, data_dir=None, verbose=True, extra_callb
     ``config.batch_size`` is the global batch. Only the chief worker writes ``run_dir``; the
     others write to a temporary folder, removed at the end, and resume from the chief's checkpoints.
     """
+    if reference.is_reference(run_dir):
+        raise ValueError(f"{run_dir} is a reference run that the package ships, for loading, not training: give "
+                         "train a folder of your own.")
     strategy = distribute.make_strategy(config.strategy)  # first: multiworker must start before TensorFlow works
     chief_dir, run_dir = run_dir, distribute.output_dir(run_dir, strategy)
     verbose = verbose and run_dir == chief_dir

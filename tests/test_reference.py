@@ -4,7 +4,9 @@ against the reference's seeds."""
 import dataclasses
 import json
 import os
+import pathlib
 import shutil
+import subprocess
 
 import numpy as np
 import pytest
@@ -103,6 +105,45 @@ def test_a_notebook_finds_the_reference_of_its_settings_or_is_told_what_differs(
         reference.run_for(dataclasses.replace(config, width=16))  # scores recorded, generator not shipped
 
 
+def test_at_the_smoke_scale_a_notebook_loads_the_reference_of_its_full_budget(shipped, monkeypatch):
+    # A notebook's load path under GAN_TUTORIAL_SMOKE (CI) passes budgets divided by the scale: it must still find the
+    # reference of its other settings, and of the two MNIST references (300 s and 900 s) the one of its full budget.
+    # Fails if budgets were compared at the smoke scale (no reference found) or if the first match were taken.
+    full = {seconds: TrainConfig.for_dataset("mnist", max_seconds=seconds) for seconds in (300, 900)}
+    for seconds, config in full.items():
+        (shipped / f"mnist_{seconds}").mkdir()
+        write_config(config, str(shipped / f"mnist_{seconds}"))
+        reference.record(f"mnist_{seconds}", config, {0: {"n": 100, **ENTRY["seeds"]["0"]}})
+    monkeypatch.setenv("GAN_TUTORIAL_SMOKE", "100")
+    for seconds in (900, 300):
+        smoke = dataclasses.replace(full[seconds], max_seconds=seconds / 100, limit=600)
+        assert reference.run_for(smoke) == str(shipped / f"mnist_{seconds}")
+    with pytest.raises(ValueError, match="width=16"):
+        reference.run_for(dataclasses.replace(full[300], max_seconds=3.0, width=16))
+    monkeypatch.setenv("GAN_TUTORIAL_SMOKE", "1")  # a full run: the budget is a setting like any other
+    assert reference.run_for(full[900]) == str(shipped / "mnist_900")
+    with pytest.raises(ValueError, match=r"max_seconds=9.0 \(the reference: 300"):
+        reference.run_for(dataclasses.replace(full[300], max_seconds=9.0))
+
+
+@pytest.mark.slow
+def test_a_reference_run_is_not_trained_into_and_its_record_reads_as_a_trained_runs(tiny_run, shipped):
+    # A notebook that loads a reference shows its step, epoch and seconds as train returned them for a run it trained;
+    # training into the package's reference folder would overwrite what the package ships.
+    target = reference.export(tiny_run, "tiny")
+    config = training.load_config(tiny_run)
+    with pytest.raises(ValueError, match="is a reference run that the package ships, for loading, not training"):
+        training.train(config, target)
+    assert not os.path.exists(os.path.join(target, "train.lock"))
+    trained = training.train(config, tiny_run, verbose=False)  # finished: returns its figures without training
+    for run in (tiny_run, target):
+        record = training.run_record(run)
+        assert (record.step, record.epoch) == (trained.step, trained.epoch) and record.step > 0
+        assert abs(record.seconds - trained.seconds) < 1.0
+    with pytest.raises(ValueError, match="has no training log"):
+        training.run_record(str(shipped))
+
+
 def test_a_reference_keeps_the_first_and_last_sample_grids_and_evenly_spaced_ones_between():
     grids = [f"epoch_{epoch:04d}.png" for epoch in range(11)]
     assert reference.kept_grids(grids) == [grids[0], grids[2], grids[5], grids[8], grids[10]]
@@ -150,6 +191,7 @@ def test_a_translation_report_is_placed_and_summed_up_on_its_cycle_error_and_tar
     assert tables[1].splitlines() == [
         "| reference | seeds | steps | cycle error (of 255) | translations read as the target class |",
         "| --- | --- | --- | --- | --- |", "| cycle | 3 | 5-7 | 19 ± 1 | 33 ± 3% |"]
+    assert reference.summary(only=["mnist"]) == tables[0]  # the table of the names asked for, without the others
 
 
 def test_record_keeps_the_settings_that_a_run_must_share_to_be_compared(shipped):
@@ -271,3 +313,29 @@ def test_the_shipping_command_exports_the_first_run_and_records_every_seed(tiny_
     assert "Shipped" in capsys.readouterr().out and reference.names() == ["tiny"]
     with pytest.raises(ValueError, match="other settings"):
         reference.main(["tiny", tiny_run, other_width, "--data", "128 MNIST digits"])
+
+
+NOTEBOOKS = pathlib.Path(__file__).resolve().parents[1] / "notebooks"
+LOAD_PATHS = {"11_cyclegan.ipynb": ["cyclegan"]}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(LOAD_PATHS))
+def test_a_notebooks_load_path_runs_end_to_end_on_the_shipped_reference(name):
+    # The committed notebooks train (USE_REFERENCE = False: nbval runs that path at the smoke scale); this runs the path
+    # a student on a slow machine takes, at the same scale. Fails if the shipped reference does not match the
+    # notebook's settings, if a later cell still reads what only training gives (a TrainResult's networks), or if the
+    # notebook trained anyway (its print would show the smoke run's few steps, not the reference's).
+    import nbformat
+    from nbclient import NotebookClient
+
+    notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
+    (cell,) = [cell for cell in notebook.cells if cell.cell_type == "code" and "USE_REFERENCE = False" in cell.source]
+    cell.source = cell.source.replace("USE_REFERENCE = False", "USE_REFERENCE = True", 1)
+    client = NotebookClient(notebook, timeout=300, kernel_name="python3",
+                            resources={"metadata": {"path": str(NOTEBOOKS)}})
+    client.execute(stderr=subprocess.DEVNULL)  # raises CellExecutionError, with the cell and its traceback, on a failure
+    printed = "".join(output.get("text", "") for output in cell.outputs)
+    for loaded in LOAD_PATHS[name]:
+        assert f"{training.run_record(reference.run_dir(loaded)).step}" in printed, (loaded, printed)
+    assert "starting." not in printed and "resuming" not in printed
