@@ -118,6 +118,20 @@ def run_record(run_dir):
     return RunRecord(run_dir, int(log["step"][-1]), int(log["epoch"][-1]), float(log["seconds"][-1]))
 
 
+def train_or_load(config, run_dir, use_reference=False, **train_args):
+    """A notebook's choice: train ``config`` in ``run_dir`` (``train``, with ``train_args``), or, with
+    ``use_reference``, load the reference run that the package ships for these settings (``reference.run_for``)
+    in seconds. Where none ships, one line says so and the run trains. Returns the ``RunRecord`` of the run to read
+    from then on; its ``run_dir`` is the reference's folder or ``run_dir``."""
+    if use_reference:
+        try:
+            return run_record(reference.run_for(config))
+        except ValueError as error:
+            print(f"No reference run to load: {error} Training here.")
+    train(config, run_dir, **train_args)
+    return run_record(run_dir)
+
+
 def restore_generator(run_dir=None, pretrained=None):
     """The sampling generator of the latest checkpoint in ``run_dir`` (noise (N, latent_dim) -> images in [-1, 1];
     for a conditional run [noise, labels (N,)] -> images), or of the reference run the package ships as
