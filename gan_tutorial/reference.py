@@ -217,7 +217,7 @@ def run_for(config, folder=None):
     matched = [name for name, entry in load_expected(folder).items()
                if {key: value for key, value in entry["settings"].items() if key in settings} == settings]
     if matched:  # run_dir says so in one line where its scores are recorded but its generator is not shipped
-        budget = (config.max_seconds or 0) * smoke_scale()  # at the smoke scale, the full run's budget, about
+        budget = (config.max_seconds or 0) * smoke_scale()  # the full run's (at the smoke scale roughly: scaled rounds)
         entries = load_expected(folder)
         return run_dir(min(matched, key=lambda name: abs((entries[name]["settings"]["max_seconds"] or 0) - budget)),
                        folder)
@@ -275,7 +275,7 @@ def describe_verdict(name, places, seeds, steps=None, reference_steps=None):
 
 def main(argv=None):
     """``python -m gan_tutorial.reference NAME RUN [RUN ...] --data TEXT``: ship the first run's generator as the
-    reference run NAME, and record every run's scores (each run's evaluation.json, from ``gan-tutorial evaluate RUN``)
+    reference run NAME (not with ``--scores-only``), and record every run's scores (each run's evaluation.json, from ``gan-tutorial evaluate RUN``)
     as the seeds a run of the same settings is compared with. ``--summary`` prints ``summary()``."""
     import argparse
 
@@ -289,6 +289,9 @@ def main(argv=None):
     parser.add_argument("--machine", help="where they trained, in words, when not this machine as it is now (e.g. "
                         "'CPU, 1 of 2 threads (GAN_TUTORIAL_THREADS=1), two runs side by side'); default: "
                         "runtime.describe_device()")
+    parser.add_argument("--scores-only", action="store_true",
+                        help="record the runs' scores and ship no generator: 'evaluate' places a run of these "
+                        "settings against them, and the summary lists them")
     parser.add_argument("--summary", action="store_true",
                         help="print every reference's figures over its seeds (mean ± standard deviation) and stop")
     arguments = parser.parse_args(argv)
@@ -308,12 +311,13 @@ def main(argv=None):
         raise ValueError("the runs must have different seeds")
     steps = {config.seed: int(read_log(os.path.join(run, "log.csv"))["step"][-1])
              for run, config in zip(arguments.runs, configs)}
-    export(arguments.runs[0], arguments.name)
+    shipped = {} if arguments.scores_only else {"shipped_seed": configs[0].seed}
+    if not arguments.scores_only:
+        export(arguments.runs[0], arguments.name)
     record(arguments.name, configs[0], reports, steps=steps, machine=arguments.machine or describe_device(),
-           data=arguments.data,
-           shipped_seed=configs[0].seed)
-    print(f"Shipped {arguments.runs[0]} as the reference run {arguments.name!r}, with the scores of seeds "
-          f"{sorted(reports)}")
+           data=arguments.data, **shipped)
+    print(f"Recorded the scores of seeds {sorted(reports)} as {arguments.name!r}" +
+          ("" if arguments.scores_only else f"; shipped {arguments.runs[0]} as its reference run"))
 
 
 if __name__ == "__main__":

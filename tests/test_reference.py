@@ -330,9 +330,13 @@ def test_the_shipping_command_exports_the_first_run_and_records_every_seed(tiny_
     assert entry["machine"] == "a CPU, 1 thread"
     assert sorted(entry["seeds"]) == ["0", "1"] and entry["shipped_seed"] == 0 and entry["data"] == "128 MNIST digits"
     assert entry["seeds"]["1"]["steps"] == 4 and entry["n"] == 100
-    assert "Shipped" in capsys.readouterr().out and reference.names() == ["tiny"]
+    assert "shipped" in capsys.readouterr().out and reference.names() == ["tiny"]
     with pytest.raises(ValueError, match="other settings"):
         reference.main(["tiny", tiny_run, other_width, "--data", "128 MNIST digits"])
+    reference.main(["tiny_scores", tiny_run, other_seed, "--data", "128 MNIST digits", "--scores-only"])
+    assert "shipped" not in capsys.readouterr().out and reference.names() == ["tiny"]  # recorded, not shipped
+    entry = reference.load_expected()["tiny_scores"]
+    assert sorted(entry["seeds"]) == ["0", "1"] and "shipped_seed" not in entry
 
 
 NOTEBOOKS = pathlib.Path(__file__).resolve().parents[1] / "notebooks"
