@@ -35,6 +35,18 @@ RECORD = ("log.csv", "fid.csv", "samples", "progress.gif", "losses.png", "discri
 # Of the sample grids (one per epoch; about 0.6 MB each at 64 x 64), a reference keeps the first, the last and evenly
 # spaced ones between, this many at most: the ones a notebook shows (progress.gif keeps every epoch, smaller).
 KEPT_GRIDS = 5
+# Of the log (one row per step, 54 bytes a row), a reference keeps at most this many rows: every k-th step, and the
+# last one (``run_record`` reads it). The curves (losses.png, discriminator.png) are drawn from the whole log.
+KEPT_LOG_ROWS = 5000
+
+
+def kept_log_rows(rows):
+    """The rows (after the header) of a log that a reference keeps: all of them up to ``KEPT_LOG_ROWS``, else every
+    k-th row, k = ceil(rows / (``KEPT_LOG_ROWS`` - 1)), and the last."""
+    if len(rows) <= KEPT_LOG_ROWS:
+        return list(rows)
+    stride = -(-len(rows) // (KEPT_LOG_ROWS - 1))
+    return [row for i, row in enumerate(rows) if i % stride == stride - 1 and i < len(rows) - 1] + [rows[-1]]
 
 
 def kept_grids(grids):
@@ -113,6 +125,10 @@ def export(source, name, folder=None):
             os.makedirs(os.path.join(target, kept))
             for grid in kept_grids(sorted(os.listdir(path))):
                 shutil.copy(os.path.join(path, grid), os.path.join(target, kept, grid))
+        elif kept == "log.csv" and os.path.exists(path):
+            with open(path) as source_log, open(os.path.join(target, kept), "w") as target_log:
+                header, *rows = source_log.readlines()
+                target_log.writelines([header, *kept_log_rows(rows)])
         elif os.path.exists(path):
             shutil.copy(path, os.path.join(target, kept))
     return target
@@ -167,7 +183,8 @@ def summary(folder=None, only=None):
             return spread(values, key in PERCENT_METRICS) if len(values) == len(seeds) else "n/a"
 
         steps = [seed["steps"] for seed in seeds if "steps" in seed]
-        cells = [name, str(len(seeds)), f"{min(steps):,}-{max(steps):,}" if steps else "n/a"]
+        cells = [name, str(len(seeds)), "n/a" if not steps else f"{min(steps):,}" if min(steps) == max(steps)
+                 else f"{min(steps):,}-{max(steps):,}"]
         for key in keys:
             if key == "class_share_range":
                 ranges = [seed[key] for seed in seeds if key in seed]

@@ -170,6 +170,15 @@ def test_a_reference_keeps_the_first_and_last_sample_grids_and_evenly_spaced_one
     assert reference.kept_grids(grids[:4]) == grids[:4]
 
 
+def test_a_long_log_is_kept_at_every_kth_step_and_its_last(monkeypatch):
+    # By hand: 10 rows, at most 4 kept -> every ceil(10 / 3) = 4th row: steps 4 and 8, then the last, step 10. Fails
+    # if the last row (the one run_record reads) were dropped or the first rows kept in its place.
+    monkeypatch.setattr(reference, "KEPT_LOG_ROWS", 4)
+    rows = [f"{step},1,{step}.0\n" for step in range(1, 11)]
+    assert reference.kept_log_rows(rows) == [rows[3], rows[7], rows[9]]
+    assert reference.kept_log_rows(rows[:4]) == rows[:4]
+
+
 def test_verdict_places_each_figure_against_the_seeds_range_with_its_better_direction():
     # A higher confident share and a lower FID are better: a verdict that read both the same way fails here.
     report = {"n": 1000, "confident_share": 0.83, "fid": 15.0, "classes_covered": 9, "settings": {"features": "domain"}}
@@ -205,9 +214,9 @@ def test_a_translation_report_is_placed_and_summed_up_on_its_cycle_error_and_tar
                       "translated_to_target": {"value": 0.2, "range": [0.30, 0.36], "place": "worse"}}
     assert "cycle error 17: better (18 to 20); translations read as the target class 20.0%: worse (30.0% to 36.0%)" \
         in reference.describe_verdict("cycle", places, 3)
-    reference.record("mnist", TrainConfig.for_dataset("mnist"), {0: {"n": 1000, **ENTRY["seeds"]["0"]}})
+    reference.record("mnist", TrainConfig.for_dataset("mnist"), {0: {"n": 1000, **ENTRY["seeds"]["0"]}}, steps={0: 5})
     tables = reference.summary().split("\n\n")
-    assert tables[0].splitlines()[2].startswith("| mnist | 1 |") and len(tables[0].splitlines()) == 3
+    assert tables[0].splitlines()[2].startswith("| mnist | 1 | 5 | 80% |") and len(tables[0].splitlines()) == 3
     assert tables[1].splitlines() == [
         "| reference | seeds | steps | cycle error (of 255) | translations read as the target class |",
         "| --- | --- | --- | --- | --- |", "| cycle | 3 | 5-7 | 19 ± 1 | 33 ± 3% |"]
@@ -340,7 +349,8 @@ def test_the_shipping_command_exports_the_first_run_and_records_every_seed(tiny_
 
 
 NOTEBOOKS = pathlib.Path(__file__).resolve().parents[1] / "notebooks"
-LOAD_PATHS = {"10_conditional_gan.ipynb": ["conditional_mnist", "conditional_cifar10"], "11_cyclegan.ipynb": ["cyclegan"]}
+LOAD_PATHS = {"10_conditional_gan.ipynb": ["conditional_mnist", "conditional_cifar10"], "11_cyclegan.ipynb": ["cyclegan"],
+              "12_stylegan.ipynb": ["stylegan_3600", "mnist_3600"]}
 
 
 @pytest.mark.slow
