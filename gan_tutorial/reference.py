@@ -230,15 +230,14 @@ def run_for(config, folder=None):
     """The folder of the shipped reference run trained with ``config``'s settings, for a notebook that offers loading
     it in place of training (every later cell reads it as it reads a run of its own). A ValueError, in one line, where
     none was: it names the reference of the same model and dataset and the settings that differ from it."""
-    settings = _loadable(config)
-    matched = [name for name, entry in load_expected(folder).items()
+    settings, expected = _loadable(config), load_expected(folder)
+    matched = [name for name, entry in expected.items()
                if {key: value for key, value in entry["settings"].items() if key in settings} == settings]
     if matched:  # run_dir says so in one line where its scores are recorded but its generator is not shipped
         budget = (config.max_seconds or 0) * smoke_scale()  # the full run's (at the smoke scale roughly: scaled rounds)
-        entries = load_expected(folder)
-        return run_dir(min(matched, key=lambda name: abs((entries[name]["settings"]["max_seconds"] or 0) - budget)),
+        return run_dir(min(matched, key=lambda name: abs((expected[name]["settings"]["max_seconds"] or 0) - budget)),
                        folder)
-    same_kind = [(name, entry) for name, entry in load_expected(folder).items()
+    same_kind = [(name, entry) for name, entry in expected.items()
                  if all(entry["settings"].get(key) == settings.get(key) for key in ("model", "dataset", "conditional"))]
     if not same_kind:
         raise ValueError(f"no reference run of a {config.model} on {config.dataset} ships with the package: train "
@@ -292,8 +291,9 @@ def describe_verdict(name, places, seeds, steps=None, reference_steps=None):
 
 def main(argv=None):
     """``python -m gan_tutorial.reference NAME RUN [RUN ...] --data TEXT``: ship the first run's generator as the
-    reference run NAME (not with ``--scores-only``), and record every run's scores (each run's evaluation.json, from ``gan-tutorial evaluate RUN``)
-    as the seeds a run of the same settings is compared with. ``--summary`` prints ``summary()``."""
+    reference run NAME (not with ``--scores-only``), and record every run's scores (each run's evaluation.json, from
+    ``gan-tutorial evaluate RUN``) as the seeds a run of the same settings is compared with. ``--summary`` prints
+    ``summary()``."""
     import argparse
 
     from gan_tutorial.plots import read_log

@@ -349,8 +349,8 @@ def test_the_shipping_command_exports_the_first_run_and_records_every_seed(tiny_
 
 
 NOTEBOOKS = pathlib.Path(__file__).resolve().parents[1] / "notebooks"
-LOAD_PATHS = {"10_conditional_gan.ipynb": ["conditional_mnist", "conditional_cifar10"], "11_cyclegan.ipynb": ["cyclegan"],
-              "12_stylegan.ipynb": ["stylegan_3600", "mnist_3600"]}
+LOAD_PATHS = {"10_conditional_gan.ipynb": ["conditional_mnist", "conditional_cifar10"],
+              "11_cyclegan.ipynb": ["cyclegan"], "12_stylegan.ipynb": ["stylegan_3600", "mnist_3600"]}
 
 
 @pytest.mark.slow
@@ -368,7 +368,7 @@ def test_a_notebooks_load_path_runs_end_to_end_on_the_shipped_reference(name):
     cell.source = cell.source.replace("USE_REFERENCE = False", "USE_REFERENCE = True", 1)
     client = NotebookClient(notebook, timeout=300, kernel_name="python3",
                             resources={"metadata": {"path": str(NOTEBOOKS)}})
-    client.execute(stderr=subprocess.DEVNULL)  # raises CellExecutionError, with the cell and its traceback, on a failure
+    client.execute(stderr=subprocess.DEVNULL)  # a failing cell raises CellExecutionError, with its traceback
     printed = "".join(output.get("text", "") for cell in notebook.cells if cell.cell_type == "code"
                       for output in cell.outputs)
     for loaded in LOAD_PATHS[name]:
