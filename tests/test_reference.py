@@ -310,11 +310,15 @@ def test_every_shipped_reference_loads_and_scores_as_its_seeds_did(name, tmp_pat
         os.remove(os.path.join(run_dir, "config.json"))  # (write_config keeps a run from changing its dataset)
         write_config(dataclasses.replace(config, dataset=data.FOLDER_PREFIX + folder), run_dir)
     report = evaluation.evaluation_report(run_dir, config.dataset, n=500)
+    # A class counts as covered from 1% of the samples. One whose share is within three standard errors of that line at
+    # 500 samples (below 1% + 3 * sqrt(0.01 * 0.99 / 500) = 2.3%) may fall under it: one class fewer is then allowed
+    # (the smallest share is the one the seeds record; stylegan_3600's is 1.2%, its next 4.7%).
+    near_the_line = int(any(seed.get("class_share_range", [1.0])[0] < 0.023 for seed in seeds))
     widened = {"confident_share": lambda low, high: (low - 0.06, high + 0.06),
                "translated_to_target": lambda low, high: (low - 0.06, high + 0.06),
                "label_agreement": lambda low, high: (low - 0.06, high + 0.06),
                "cycle_mae": lambda low, high: (0.9 * low, 1.1 * high),
-               "classes_covered": lambda low, high: (low, 10)}
+               "classes_covered": lambda low, high: (low - near_the_line, 10)}
     value_of = {"label_agreement": lambda report: report["label_agreement"]["agreement"]}
     checked = [metric for metric in widened if all(metric in seed for seed in seeds)]
     assert checked, f"{name} has no figure to check"
