@@ -391,17 +391,24 @@ def seeded_noise(n, latent_dim, seed):
 
 
 def generate(generator, n, seed=0, batch_size=500, truncation=1.0):
-    """``n`` images (n, H, W, C) in [-1, 1] from ``seeded_noise`` (inference mode).
+    """``n`` images (n, H, W, C) in [-1, 1] from ``seeded_noise`` (inference mode); the same ``seed``, the same images.
 
-    ``truncation`` < 1 (a style generator's truncation trick, notebook 12) pulls every w towards the mean w.
+    ``truncation`` < 1 (a style generator's truncation trick, notebook 12) pulls every w towards the mean w. A style
+    generator's per-pixel noise is drawn from ``seed`` too, not afresh on every call: one stream per noise layer, read
+    image after image, so the first k of n images are the k images of the same seed, whatever ``batch_size``.
     """
     noise = seeded_noise(n, generator.input_shape[-1], seed)
-    if truncation == 1.0:
+    style = hasattr(generator, "w_avg")
+    if truncation == 1.0 and not style:
         return generator.predict(noise, batch_size=batch_size, verbose=0)
-    if not hasattr(generator, "w_avg"):
+    if not style:
         raise ValueError("truncation needs a style generator (train --model stylegan): this one keeps no mean w.")
-    return np.concatenate([generator(noise[i:i + batch_size], truncation=truncation).numpy()
-                           for i in range(0, n, batch_size)])
+    streams = [np.random.default_rng([seed, 1, k]) for k in range(len(generator.noises))]  # apart from seeded_noise's
+    return np.concatenate([
+        generator(noise[i:i + batch_size], truncation=truncation,
+                  noise=[stream.standard_normal((len(noise[i:i + batch_size]), *layer.const.shape[1:3], 1))
+                         .astype("float32") for stream, layer in zip(streams, generator.noises)]).numpy()
+        for i in range(0, n, batch_size)])
 
 
 def interpolate_noise(start, end, steps):
