@@ -404,11 +404,13 @@ def generate(generator, n, seed=0, batch_size=500, truncation=1.0):
     if not style:
         raise ValueError("truncation needs a style generator (train --model stylegan): this one keeps no mean w.")
     streams = [np.random.default_rng([seed, 1, k]) for k in range(len(generator.noises))]  # apart from seeded_noise's
-    return np.concatenate([
-        generator(noise[i:i + batch_size], truncation=truncation,
-                  noise=[stream.standard_normal((len(noise[i:i + batch_size]), *layer.const.shape[1:3], 1))
-                         .astype("float32") for stream, layer in zip(streams, generator.noises)]).numpy()
-        for i in range(0, n, batch_size)])
+    images = []
+    for start in range(0, n, batch_size):
+        batch = noise[start:start + batch_size]
+        pixels = [stream.standard_normal((len(batch), *layer.const.shape[1:3], 1)).astype("float32")
+                  for stream, layer in zip(streams, generator.noises)]
+        images.append(generator(batch, truncation=truncation, noise=pixels).numpy())
+    return np.concatenate(images)
 
 
 def interpolate_noise(start, end, steps):
